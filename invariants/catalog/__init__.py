@@ -1,0 +1,1 @@
+"""The built-in rules, one module per topic. Importing a module registers its rules."""

@@ -1,0 +1,73 @@
+"""Labels: the matcher the model uses agrees with the rules of SEMANTICS 15 to 19 on every selector and every
+pod in every state. The oracle here is written from the rules, independently of `kmodel.labels`."""
+
+from __future__ import annotations
+
+from invariants.registry import ALWAYS, SOMETIMES, Violation, invariant
+
+
+def _int64(value: str) -> int | None:
+    if not value or not all(ch in "0123456789" for ch in value.lstrip("+-")) or value in ("+", "-"):
+        return None
+    n = int(value)
+    return n if -2 ** 63 <= n < 2 ** 63 else None
+
+
+def oracle_requirement(key: str, op: str, values: tuple[str, ...], labels) -> bool:
+    """SEMANTICS 15 to 19, one operator at a time."""
+    present = key in labels
+    value = labels.get(key)
+    if op in ("=", "==", "in"):
+        return present and value in values  # 15
+    if op in ("!=", "notin"):
+        return not present or value not in values  # 16: an absent key matches
+    if op == "exists":
+        return present  # 17
+    if op == "!":
+        return not present  # 17
+    if op in ("gt", "lt"):
+        if not present or _int64(value) is None:
+            return False  # 18: unlike !=, an absent key does not match
+        bound = int(values[0])
+        return _int64(value) > bound if op == "gt" else _int64(value) < bound
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def oracle_matches(selector, labels) -> bool:
+    if selector.is_nothing:
+        return False
+    return all(oracle_requirement(r.key, r.operator, r.values, labels) for r in selector.requirements)
+
+
+def _has_negative_requirement(cluster) -> bool:
+    return any(r.operator in ("!=", "notin") for _, s in _selectors(cluster) for r in s.requirements)
+
+
+def _selectors(cluster):
+    for key, ctl in cluster.controllers.items():
+        yield key, ctl.label_selector
+    for name, svc in cluster.services.items():
+        if svc.label_selector is not None:
+            yield f"Service/{name}", svc.label_selector
+
+
+@invariant("selector-semantics", kind=ALWAYS, rules=("15", "16", "17", "18", "19"), witness="sometimes-absent-key")
+def selector_semantics(cluster):
+    """Every selector in the cluster matches every pod exactly as SEMANTICS 15 to 19 say."""
+    for owner, sel in _selectors(cluster):
+        for pod in cluster.pods.values():
+            got, want = sel.matches(pod.labels), oracle_matches(sel, pod.labels)
+            if got != want:
+                yield Violation("selector-semantics", f"{owner} selector {sel} {'matches' if got else 'misses'} "
+                                f"pod {pod.name} with labels {dict(pod.labels)}, but the rules say "
+                                f"{'match' if want else 'no match'}", (owner, f"Pod/{pod.name}"))
+
+
+@invariant("sometimes-absent-key", kind=SOMETIMES, applies=_has_negative_requirement)
+def absent_key(cluster):
+    """Some pod lacks a key that a `!=`/`notin` requirement in the cluster names (SEMANTICS 16 is exercised)."""
+    for _, sel in _selectors(cluster):
+        for r in sel.requirements:
+            if r.operator in ("!=", "notin") and any(r.key not in p.labels for p in cluster.pods.values()):
+                return True
+    return False

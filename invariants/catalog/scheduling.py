@@ -1,0 +1,90 @@
+"""Scheduling: binds go to a best feasible node, nodes are never over capacity, and the textbook profile keeps a
+controller's replicas spread (SEED 10, SEMANTICS 55 to 61)."""
+
+from __future__ import annotations
+
+from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
+
+
+@invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
+           witness="sometimes-spread-over-nodes")
+def schedule_least_loaded(before, event, after):
+    """A bind picks a feasible node with the best score of the cluster's profile, as the reference scheduler
+    (a scan of every node) computes it; for `textbook`, a feasible node with the fewest pods of the same
+    controller/service."""
+    if type(event).__name__ != "SchedulerBindPod":
+        return
+    from kmodel.scheduler import reference
+
+    pod = before.pods[event.pod]
+    result = reference.schedule(before, pod)
+    if event.node not in result.top_nodes:
+        yield Violation("schedule-least-loaded", f"pod {event.pod} was bound to {event.node}, but the best feasible "
+                        f"nodes are {sorted(result.top_nodes) or 'none'}", (f"Pod/{event.pod}", f"Node/{event.node}"))
+
+
+@invariant("node-capacity-respected", kind=ALWAYS, rules=("55",), witness="sometimes-spread-over-nodes")
+def node_capacity(cluster):
+    """No node holds more pods than its maxPods or more requested cpu/memory than it can allocate."""
+    for name, node in cluster.nodes.items():
+        usage = cluster.usage(name)
+        if usage.pods > node.max_pods:
+            yield Violation("node-capacity-respected", f"node {name} holds {usage.pods} pods, max {node.max_pods}",
+                            (f"Node/{name}",))
+        if not usage.requested.fits_in(node.allocatable):
+            yield Violation("node-capacity-respected", f"node {name} has {usage.requested} requested of "
+                            f"{node.allocatable}", (f"Node/{name}",))
+
+
+def _equal_feasible_nodes(cluster, pod) -> list[str] | None:
+    """The nodes when they are interchangeable for `pod`: all Ready, schedulable, with equal specs and room for
+    it. None otherwise (then spreading is not claimed)."""
+    nodes = list(cluster.nodes.values())
+    if not nodes:
+        return None
+    first = nodes[0]
+    for n in nodes:
+        if (not n.ready or n.unschedulable or n.allocatable != first.allocatable or n.max_pods != first.max_pods
+                or n.labels != first.labels or any(n.labels.get(k) != v for k, v in pod.node_selector.items())):
+            return None
+        usage = cluster.usage(n.name)
+        if usage.pods + 1 > n.max_pods or not (usage.requested + pod.requests).fits_in(n.allocatable):
+            return None
+    return [n.name for n in nodes]
+
+
+@invariant("scale-up-keeps-spread", kind=TRANSITION, rules=("SEED 10",), profile="textbook",
+           witness="sometimes-spread-over-nodes")
+def scale_up_keeps_spread(before, event, after):
+    """Textbook profile, interchangeable nodes: if a controller's pods are spread (max minus min pods per node at
+    most 1), binding another of its pods keeps them so. Kubernetes never rebalances, so nothing is claimed after
+    arbitrary deletions."""
+    if type(event).__name__ != "SchedulerBindPod":
+        return
+    pod = before.pods[event.pod]
+    if pod.owner is None:
+        return
+    nodes = _equal_feasible_nodes(before, pod)
+    if nodes is None:
+        return
+    key = pod.owner.key
+
+    def spread(c):
+        counts = [c.owner_pods_on(key, n) for n in nodes]
+        return max(counts) - min(counts)
+
+    if spread(before) <= 1 and spread(after) > 1:
+        yield Violation("scale-up-keeps-spread", f"binding {event.pod} to {event.node} spread {key} unevenly: "
+                        f"{ {n: after.owner_pods_on(key, n) for n in nodes} }", (key, f"Pod/{event.pod}"))
+
+
+@invariant("sometimes-spread-over-nodes", kind=SOMETIMES, applies=lambda c: len(c.nodes) >= 2 and bool(c.controllers))
+def spread_over_nodes(cluster):
+    """Some controller has active pods on two or more nodes."""
+    return any(len(counts) >= 2 for counts in cluster.owner_node_counts.values())
+
+
+@invariant("sometimes-pod-unschedulable", kind=SOMETIMES, applies=lambda c: bool(c.controllers or c.pods))
+def pod_unschedulable(cluster):
+    """Some pod fits on no node and is Pending with the scheduler's reasons."""
+    return any(p.unschedulable_reasons and p.node_name is None for p in cluster.pods.values())

@@ -1,0 +1,57 @@
+"""Z3 proofs over the model's own decision code (DESIGN principles 4 and 7; issue 5).
+
+Importing this package imports z3; `kmodel` itself never does (its `labels.overlap` and friends import this
+lazily). Modules:
+
+- `framework`: `@proof(name)`, verdicts `Proved` / `Counterexample(witness)` / `Inconclusive(reason)`,
+  `ProofContext.check` (counterexamples are replayed through the concrete code), `run`.
+- `domains`: symbolic label sets (a `LabelView` over Z3), value domains, fresh symbols.
+- one module per topic, each registering its proofs: `selectors`, `scheduling`, `replication`, `endpoints`,
+  `probes`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from invariants.smt.framework import (
+    DEFAULT_TIMEOUT_MS,
+    PROVED,
+    Counterexample,
+    EncodingError,
+    Inconclusive,
+    Proof,
+    ProofContext,
+    ProofInconclusive,
+    ProofResult,
+    Proved,
+    UnknownProof,
+    exit_code,
+    get,
+    proof,
+    proofs,
+    run,
+)
+
+PROOF_MODULES = (
+    "invariants.smt.selectors",
+    "invariants.smt.scheduling",
+    "invariants.smt.replication",
+    "invariants.smt.endpoints",
+    "invariants.smt.probes",
+)
+_loaded = False
+
+
+def load_proofs() -> None:
+    """Import every proof module once, so the registry is complete."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for mod in PROOF_MODULES:
+            importlib.import_module(mod)
+
+
+__all__ = ["DEFAULT_TIMEOUT_MS", "PROVED", "Counterexample", "EncodingError", "Inconclusive", "Proof",
+           "ProofContext", "ProofInconclusive", "ProofResult", "Proved", "UnknownProof", "exit_code", "get",
+           "load_proofs", "proof", "proofs", "run", "PROOF_MODULES"]

@@ -1,0 +1,267 @@
+"""Symbolic domains: the inputs of the decision functions as Z3 variables (DESIGN principle 4).
+
+The decision code (`Selector.matches_view`, the scheduler's filters and scores, the replica diff, endpoint
+membership, the probe threshold automaton) is written against `kmodel.logic`, so it runs unchanged on the values
+defined here and builds a Z3 term instead of a bool.
+
+Label sets. A selector compares a label value only by equality with the values it mentions (`=`, `==`, `!=`,
+`in`, `notin`, SEMANTICS 15, 16) and by its decimal reading against the Gt/Lt bounds (SEMANTICS 18). So two values
+that equal the same mentioned value (or none) and fall in the same region of the bounds are indistinguishable to
+every requirement, and a finite domain with one representative per class is exact, not an approximation:
+the mentioned values, for every region of the bounds an unmentioned decimal in it (0, and b-1, b, b+1 for each
+bound b), and one fresh value that is not a number. Without Gt/Lt that is "the values the selectors mention plus
+one fresh value". A symbolic label set then holds, per key, a Bool (is the key present?) and an Int index into
+that domain; it implements the `LabelView` protocol, so `Selector.matches_view` runs on it directly.
+
+Keys are created on demand: a key no selector mentions cannot change any answer, so it is never materialised.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+import z3
+
+from kmodel.labels import (
+    DOES_NOT_EXIST,
+    EXISTS,
+    GREATER_THAN,
+    LESS_THAN,
+    Requirement,
+    Selector,
+    label_value_errors,
+    parse_int64,
+)
+
+__all__ = [
+    "DomainError", "ValueDomain", "SymbolicLabels", "requirements_of", "bool_value", "int_value",
+    "Symbols",
+]
+
+_INT64_MAX = (1 << 63) - 1
+_FRESH = "other"
+
+
+class DomainError(AssertionError):
+    """A symbolic domain asked about something it was not built for: an encoding bug, never user input."""
+
+
+def requirements_of(*matchers: Any) -> tuple[Requirement, ...]:
+    """Every `Requirement` inside selectors, requirements, or wrappers exposing `.inner` / `.parts`."""
+    out: list[Requirement] = []
+    for m in matchers:
+        if m is None:
+            continue
+        if isinstance(m, Requirement):
+            out.append(m)
+        elif isinstance(m, Selector):
+            out.extend(m.requirements)
+        elif hasattr(m, "parts"):
+            out.extend(requirements_of(*m.parts))
+        elif hasattr(m, "inner"):
+            out.extend(requirements_of(m.inner))
+        elif isinstance(m, (tuple, list)):
+            out.extend(requirements_of(*m))
+        else:
+            raise DomainError(f"cannot collect requirements from {m!r}")
+    return tuple(out)
+
+
+def _region(value: str, bounds: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Where `value` lies relative to every Gt/Lt bound, or None when it does not parse as an int64."""
+    n = parse_int64(value)
+    if n is None:
+        return None
+    return tuple((n > b) - (n < b) for b in bounds)
+
+
+class ValueDomain:
+    """The finite value domain of one proof: one representative per class of label values (module docstring)."""
+
+    __slots__ = ("values", "mentioned", "bounds", "_index")
+
+    def __init__(self, mentioned: Iterable[str] = (), bounds: Iterable[int] = ()) -> None:
+        self.mentioned = frozenset(mentioned)
+        self.bounds = tuple(sorted(set(bounds)))
+        values = sorted(self.mentioned)
+        numbers = {0}
+        for b in self.bounds:
+            numbers.update((b - 1, b, b + 1))
+        for n in sorted(x for x in numbers if 0 <= x <= _INT64_MAX):
+            text = str(n)
+            while text in self.mentioned:
+                text = "0" + text  # the same number, spelled so that no equality requirement sees it
+            values.append(text)
+        fresh, i = _FRESH, 0
+        while fresh in self.mentioned or parse_int64(fresh) is not None:
+            i += 1
+            fresh = f"{_FRESH}-{i}"
+        values.append(fresh)
+        seen: dict[str, int] = {}
+        for v in values:
+            if v not in seen:
+                if label_value_errors(v):
+                    raise DomainError(f"domain value {v!r} is not a valid label value")
+                seen[v] = len(seen)
+        self.values = tuple(seen)
+        self._index = seen
+
+    @classmethod
+    def for_requirements(cls, requirements: Iterable[Requirement], extra: Iterable[str] = ()) -> "ValueDomain":
+        mentioned: set[str] = set(extra)
+        bounds: set[int] = set()
+        for r in requirements:
+            if r.operator in (GREATER_THAN, LESS_THAN):
+                b = parse_int64(r.values[0])
+                if b is None:
+                    raise DomainError(f"{r!r}: bound does not parse")
+                bounds.add(b)
+            elif r.operator not in (EXISTS, DOES_NOT_EXIST):
+                mentioned.update(r.values)
+        return cls(mentioned, bounds)
+
+    @classmethod
+    def for_selectors(cls, *matchers: Any, extra: Iterable[str] = ()) -> "ValueDomain":
+        """The domain for everything these selectors (requirements, label maps' selectors) can ask."""
+        return cls.for_requirements(requirements_of(*matchers), extra)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"ValueDomain({list(self.values)!r})"
+
+    def index(self, value: str) -> int:
+        """The index of a value that is itself in the domain."""
+        return self._index[value]
+
+    def representative(self, value: str) -> int:
+        """The index of a domain value that every requirement over this domain treats exactly as `value`."""
+        if value in self._index:
+            return self._index[value]
+        if value in self.mentioned:  # pragma: no cover - mentioned values are always in the domain
+            raise DomainError(value)
+        region = _region(value, self.bounds)
+        for i, v in enumerate(self.values):
+            if v not in self.mentioned and _region(v, self.bounds) == region:
+                return i
+        raise DomainError(f"no representative for {value!r} in {self!r}")  # pragma: no cover
+
+    def check_covers(self, values: Iterable[str]) -> None:
+        for v in values:
+            if v not in self._index:
+                raise DomainError(f"value {v!r} is compared with but not in {self!r}: the domain was built "
+                                  "from the wrong selectors")
+
+
+class SymbolicLabels:
+    """A symbolic label set over a `ValueDomain`: a `kmodel.labels.LabelView` whose answers are Z3 terms.
+
+    Per key, `present` (Bool) and `index` (Int in [0, len(domain))). `constraints()` are the domain bounds;
+    `decode(model)` is the concrete label set a model stands for; `substitution(labels)` maps a concrete label
+    set onto the variables (through `ValueDomain.representative`), for differential tests.
+    """
+
+    def __init__(self, name: str, domain: ValueDomain, keys: Iterable[str] = ()) -> None:
+        self.name = name
+        self.domain = domain
+        self._vars: dict[str, tuple[Any, Any]] = {}
+        for k in keys:
+            self.vars(k)
+
+    def vars(self, key: str) -> tuple[Any, Any]:
+        v = self._vars.get(key)
+        if v is None:
+            v = (z3.Bool(f"{self.name}[{key}].present"), z3.Int(f"{self.name}[{key}].value"))
+            self._vars[key] = v
+        return v
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._vars)
+
+    # -- LabelView -------------------------------------------------------------------------------------------
+    def has(self, key: str) -> Any:
+        return self.vars(key)[0]
+
+    def value_in(self, key: str, values: tuple[str, ...]) -> Any:
+        self.domain.check_covers(values)
+        present, index = self.vars(key)
+        wanted = set(values)
+        return z3.And(present, z3.Or(*[index == i for i, v in enumerate(self.domain.values) if v in wanted]))
+
+    def value_where(self, key: str, pred: Callable[[str], bool]) -> Any:
+        present, index = self.vars(key)
+        return z3.And(present, z3.Or(*[index == i for i, v in enumerate(self.domain.values) if pred(v)]))
+
+    # -- solver side -----------------------------------------------------------------------------------------
+    def constraints(self) -> list[Any]:
+        n = len(self.domain)
+        return [z3.And(0 <= index, index < n) for _, index in self._vars.values()]
+
+    def decode(self, model: z3.ModelRef) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, (present, index) in self._vars.items():
+            if z3.is_true(model.eval(present, model_completion=True)):
+                i = model.eval(index, model_completion=True).as_long()
+                out[key] = self.domain.values[i if 0 <= i < len(self.domain) else 0]
+        return out
+
+    def substitution(self, labels: Mapping[str, str]) -> list[tuple[Any, Any]]:
+        pairs: list[tuple[Any, Any]] = []
+        for key, (present, index) in self._vars.items():
+            if key in labels:
+                pairs.append((present, z3.BoolVal(True)))
+                pairs.append((index, z3.IntVal(self.domain.representative(labels[key]))))
+            else:
+                pairs.append((present, z3.BoolVal(False)))
+                pairs.append((index, z3.IntVal(0)))
+        return pairs
+
+    def __repr__(self) -> str:
+        return f"SymbolicLabels({self.name!r}, keys={list(self._vars)!r})"
+
+
+def bool_value(model: z3.ModelRef, term: Any) -> bool:
+    """A Bool term's value in a model (a Python bool passes through)."""
+    if isinstance(term, bool):
+        return term
+    return z3.is_true(model.eval(term, model_completion=True))
+
+
+def int_value(model: z3.ModelRef, term: Any) -> int:
+    """An Int term's value in a model (a Python int passes through)."""
+    if isinstance(term, int):
+        return term
+    return model.eval(term, model_completion=True).as_long()
+
+
+class Symbols:
+    """Fresh Z3 variables with readable, unique names, plus the side constraints declared with them
+    (ranges, well-formedness), so an encoding can hand `constraints` to the solver in one piece."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.constraints: list[Any] = []
+        self._names: set[str] = set()
+
+    def _name(self, name: str) -> str:
+        full = self.prefix + name
+        if full in self._names:
+            raise DomainError(f"symbol {full!r} declared twice")
+        self._names.add(full)
+        return full
+
+    def bool(self, name: str) -> Any:
+        return z3.Bool(self._name(name))
+
+    def int(self, name: str, lo: int | None = None, hi: int | None = None) -> Any:
+        x = z3.Int(self._name(name))
+        if lo is not None:
+            self.constraints.append(x >= lo)
+        if hi is not None:
+            self.constraints.append(x <= hi)
+        return x
+
+    def require(self, *constraints: Any) -> None:
+        self.constraints.extend(constraints)

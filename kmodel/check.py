@@ -1,0 +1,151 @@
+"""`kmodel check`: run the registered rules on a cluster through an engine and give every rule a verdict.
+
+Verdicts follow DESIGN principle 7, no pass without evidence:
+- `fail`: the rule was violated (with the violation and its shrunk trace);
+- `pass`: no violation, and the rule's SOMETIMES witness was reached, so the states it speaks of occurred;
+- `inconclusive`: no violation, but the witness was never reached (the check would have been vacuous), or
+  the engine hit a bound;
+- `not-applicable`: the cluster has nothing the rule speaks of (no container with a hook, say), decided
+  statically before the run.
+A SOMETIMES rule passes when reached. The overall verdict is `fail` if any rule failed, else `inconclusive` if
+any was inconclusive, else `pass`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+import attrs
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import seed as hyp_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from hypothesis.stateful import run_state_machine_as_test
+
+import invariants
+from kmodel.cluster import Cluster
+from kmodel.settle import settle
+from kmodel.stateful import Coverage, RuleBroken, make_machine
+
+PASS, FAIL, INCONCLUSIVE, NOT_APPLICABLE = "pass", "fail", "inconclusive", "not-applicable"
+
+
+@attrs.frozen
+class RuleVerdict:
+    name: str
+    kind: str
+    verdict: str
+    message: str = ""
+    witness: str | None = None
+
+
+@attrs.frozen
+class ViolationReport:
+    rule: str
+    message: str
+    objects: tuple[str, ...]
+    initial: Cluster | None
+    events: tuple
+    trace_file: str | None = None
+
+
+@attrs.frozen
+class CheckReport:
+    verdict: str
+    rules: tuple[RuleVerdict, ...]
+    violations: tuple[ViolationReport, ...]
+    engine: str
+    seed: int
+    steps: int
+    seconds: float
+    event_counts: dict = attrs.field(factory=dict, eq=False)
+
+
+def overall(verdicts: Iterable[str]) -> str:
+    vs = list(verdicts)
+    if FAIL in vs:
+        return FAIL
+    if INCONCLUSIVE in vs:
+        return INCONCLUSIVE
+    return PASS
+
+
+def rule_verdicts(rules: list, violated: dict[str, str], reached: set[str], applicable: set[str],
+                  bound_hit: bool) -> list[RuleVerdict]:
+    out = []
+    for inv in rules:
+        if inv.name in violated:
+            out.append(RuleVerdict(inv.name, inv.kind, FAIL, violated[inv.name], inv.witness))
+            continue
+        if inv.kind == invariants.SOMETIMES:
+            if inv.name not in applicable:
+                out.append(RuleVerdict(inv.name, inv.kind, NOT_APPLICABLE, "nothing in the cluster can reach it"))
+            elif inv.name in reached:
+                out.append(RuleVerdict(inv.name, inv.kind, PASS, "reached"))
+            else:
+                out.append(RuleVerdict(inv.name, inv.kind, INCONCLUSIVE, "never reached"))
+            continue
+        if inv.witness is not None and inv.witness not in applicable:
+            out.append(RuleVerdict(inv.name, inv.kind, NOT_APPLICABLE,
+                                   f"witness {inv.witness} cannot be reached in this cluster", inv.witness))
+        elif bound_hit:
+            out.append(RuleVerdict(inv.name, inv.kind, INCONCLUSIVE, "the engine hit a bound", inv.witness))
+        elif inv.witness is not None and inv.witness not in reached:
+            out.append(RuleVerdict(inv.name, inv.kind, INCONCLUSIVE,
+                                   f"no violation, but witness {inv.witness} was never reached", inv.witness))
+        else:
+            out.append(RuleVerdict(inv.name, inv.kind, PASS, "", inv.witness))
+    return out
+
+
+def applicable_witnesses(cluster: Cluster) -> set[str]:
+    return {inv.name for inv in invariants.of_kind(invariants.SOMETIMES) if inv.applies is None or inv.applies(cluster)}
+
+
+def run_hypothesis(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
+                   rule_names: Iterable[str] | None = None) -> tuple[Coverage, RuleBroken | None]:
+    """Run the stateful engine from `cluster`; returns what it reached and the shrunk failure, if any."""
+    coverage = Coverage()
+    machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage)
+    machine = hyp_seed(seed)(machine)
+    cfg = settings(max_examples=max_examples, stateful_step_count=max_steps, deadline=None, database=None,
+                   verbosity=Verbosity.quiet, derandomize=False, print_blob=False,
+                   suppress_health_check=list(HealthCheck),
+                   phases=[Phase.generate, Phase.target, Phase.shrink])
+    try:
+        run_state_machine_as_test(machine, settings=cfg)
+    except RuleBroken as broken:
+        return coverage, broken
+    except Flaky as flaky:  # pragma: no cover - the model is deterministic; say so loudly if not
+        raise RuntimeError(f"the model behaved non-deterministically: {flaky}") from flaky
+    return coverage, None
+
+
+def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
+                  rule_names: Iterable[str] | None = None, engine: str = "hypothesis") -> CheckReport:
+    """Check every registered rule (or the named ones) on `cluster`."""
+    started = time.perf_counter()
+    names = None if rule_names is None else list(rule_names)
+    rules = invariants.of_kind(names=names, profile=cluster.config.profile)
+    checked = [inv.name for inv in rules if inv.kind != invariants.SOMETIMES]
+    violated: dict[str, str] = {}
+    violations: list[ViolationReport] = []
+    applicable = applicable_witnesses(cluster)
+
+    # The deterministic baseline: the cluster settles, and every rule holds on the way and at quiescence.
+    baseline = settle(cluster, max_steps=50_000, record=True)
+    bound_hit = not baseline.quiescent
+    if engine == "hypothesis":
+        coverage, broken = run_hypothesis(cluster, seed, max_examples, max_steps, checked)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    if broken is not None:
+        for v in broken.violations:
+            violated.setdefault(v.rule, v.message)
+            violations.append(ViolationReport(v.rule, v.message, v.objects, broken.initial, broken.events))
+    if not baseline.quiescent:
+        violated.setdefault("settle-reaches-quiescence", f"not quiescent after {baseline.steps} steps")
+    verdicts = rule_verdicts(rules, violated, coverage.witnesses, applicable, bound_hit)
+    return CheckReport(overall(v.verdict for v in verdicts), tuple(verdicts), tuple(violations), engine, seed,
+                       coverage.steps, time.perf_counter() - started, dict(coverage.event_counts))

@@ -1,0 +1,1 @@
+"""The subcommands of `kmodel`, one module each."""

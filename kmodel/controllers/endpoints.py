@@ -1,0 +1,237 @@
+"""The Endpoints controller: which pods back a Service, and on which ports (SEMANTICS 26, 39 to 43, 8.2, 8.4).
+
+Modelled on the legacy v1 Endpoints controller (`pkg/controller/endpoint/endpoints_controller.go`, syncService),
+because v1 Endpoints is the object the model stores. For every Service with a selector it lists the selected pods
+(through the cluster's Service-membership index, never a scan of all pods), keeps those for which
+`ShouldPodBeInEndpoints` holds (SEMANTICS 39), resolves every Service port per pod (`FindPort`, SEMANTICS 43) and
+files each address as ready or not ready (`addEndpointSubset`, SEMANTICS 40, 8.4).
+
+Abstractions, each chosen to keep the state small while keeping what kube-proxy and the invariants observe:
+- Upstream writes subsets and then repacks them into one subset per distinct port set (`RepackSubsets`). The model
+  stores the flattened form: one `EndpointAddress` per pod carrying the ports resolved for that pod, so a subset is
+  "the addresses with the same ports" (`endpoint_subsets` rebuilds them). Addresses are sorted by pod name, so
+  equal endpoint sets are equal values.
+- The 1000-address truncation of SEMANTICS 40 is not modelled: explored clusters are far below it.
+- Hostnames, IP families and the trigger-time annotation are not modelled.
+- The model's Service has no clusterIP field. Validation (`ValidateService`) requires ports for every Service that
+  is not headless and not ExternalName, so a valid port-less Service with a selector is headless: it gets
+  address-only entries (SEMANTICS 40, "headless services with no ports"). The non-headless no-port case of SEMANTICS
+  8.4 (no subsets at all) cannot arise from a valid object and is not modelled.
+
+A Service without a selector is unmanaged (SEMANTICS 26, 8.2): the controller writes nothing for it and also does
+not delete an Endpoints object it wrote before the selector was removed. That is upstream's behaviour on purpose
+(kubernetes/kubernetes#91072, #103576, #118376: "all 3 controllers intentionally do not clean up resources when the
+transition from/to a nil selector happens"); the Endpoints become the user's. The controller does delete the
+Endpoints of a Service that no longer exists (syncService on NotFound).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import attrs
+
+from kmodel.cluster import Cluster
+from kmodel.errors import KModelError
+from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.logic import Bool, all_of, any_of, implies, not_
+from kmodel.objects import EndpointAddress, EndpointPort, Endpoints, Pod, Service, ServicePort
+
+
+class UnknownService(KModelError):
+    """A Service name that the cluster does not hold."""
+
+    def __init__(self, service: str, known: Iterable[str]) -> None:
+        self.service = service
+        names = ", ".join(sorted(known)) or "none"
+        super().__init__(f"Service/{service}: metadata.name: no such Service (known: {names})")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Decisions (written with kmodel.logic so that the Z3 layer can run them symbolically, DESIGN principle 4)
+
+
+def should_be_in_endpoints(pod_terminal: Bool, has_ip: Bool, terminating: Bool, include_terminating: Bool) -> Bool:
+    """`ShouldPodBeInEndpoints` (SEMANTICS 39): a selected pod is a candidate iff it is not terminal (Succeeded or
+    Failed), it has an IP, and it is not terminating unless terminating pods are included. The legacy Endpoints
+    controller passes `publishNotReadyAddresses` as `include_terminating`. A pod without a node has no IP, so
+    "unscheduled" needs no term of its own."""
+    return all_of(not_(pod_terminal), has_ip, implies(terminating, include_terminating))
+
+
+def address_is_ready(pod_ready: Bool, publish_not_ready: Bool) -> Bool:
+    """`addEndpointSubset` (SEMANTICS 40, 8.4): a candidate goes to `addresses` iff the Service publishes not-ready
+    addresses or the pod is Ready (IsPodReady, SEMANTICS 42); otherwise to `notReadyAddresses`. Together with
+    `should_be_in_endpoints`, a terminating pod is never a not-ready address: it is dropped, or listed ready."""
+    return any_of(publish_not_ready, pod_ready)
+
+
+def is_ready_address(pod_terminal: Bool, has_ip: Bool, terminating: Bool, pod_ready: Bool,
+                     publish_not_ready: Bool) -> Bool:
+    """The pod is listed in `addresses` (given that it is selected and resolves at least one port)."""
+    return all_of(should_be_in_endpoints(pod_terminal, has_ip, terminating, publish_not_ready),
+                  address_is_ready(pod_ready, publish_not_ready))
+
+
+def is_not_ready_address(pod_terminal: Bool, has_ip: Bool, terminating: Bool, pod_ready: Bool,
+                         publish_not_ready: Bool) -> Bool:
+    """The pod is listed in `notReadyAddresses` (given that it is selected and resolves at least one port)."""
+    return all_of(should_be_in_endpoints(pod_terminal, has_ip, terminating, publish_not_ready),
+                  not_(address_is_ready(pod_ready, publish_not_ready)))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Ports
+
+
+def resolve_target_port(pod: Pod, service_port: ServicePort) -> int | None:
+    """`FindPort` (SEMANTICS 43): the container port a Service port reaches on this pod, or None.
+
+    An unset targetPort is the Service port; an integer is used as is (no container has to declare it); a name is
+    looked up in container order, then port order, among container ports with that name *and* the Service port's
+    protocol, and the first match wins. None means no match: the pod is skipped for this Service port only.
+    Restartable init containers (sidecars), which newer versions also search, are not modelled.
+    """
+    target = service_port.target
+    if not isinstance(target, str):
+        return target
+    for container in pod.containers:
+        for port in container.ports:
+            if port.name == target and port.protocol == service_port.protocol:
+                return port.container_port
+    return None
+
+
+def endpoint_ports(pod: Pod, service: Service) -> tuple[EndpointPort, ...]:
+    """The Service's ports as resolved for this pod, in the Service's port order, omitting those FindPort cannot
+    resolve (SEMANTICS 43). Each keeps the Service port's name and protocol (`endpointPortFromServicePort`)."""
+    out = []
+    for sp in service.ports:
+        number = resolve_target_port(pod, sp)
+        if number is not None:
+            out.append(EndpointPort(name=sp.name, port=number, protocol=sp.protocol))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Desired state
+
+
+def has_ip(pod: Pod) -> bool:
+    """`status.podIP` (or `podIPs`) is non-empty (SEMANTICS 39)."""
+    return bool(pod.pod_ip)
+
+
+def endpoint_address(pod: Pod, service: Service) -> EndpointAddress | None:
+    """The address a selected pod contributes to the Service's Endpoints, or None when it contributes none: it is
+    not a candidate (SEMANTICS 39), or the Service has ports and none resolves on this pod (SEMANTICS 43). A
+    port-less Service is headless and gets an address without ports (SEMANTICS 40)."""
+    if not should_be_in_endpoints(pod.terminal, has_ip(pod), pod.terminating, service.publish_not_ready_addresses):
+        return None
+    ports = endpoint_ports(pod, service)
+    if service.ports and not ports:
+        return None
+    return EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name, ports=ports)  # type: ignore[arg-type]
+
+
+def service_or_error(cluster: Cluster, service_name: str) -> Service:
+    service = cluster.services.get(service_name)
+    if service is None:
+        raise UnknownService(service_name, cluster.services.keys())
+    return service
+
+
+def desired_endpoints(cluster: Cluster, service_name: str) -> Endpoints | None:
+    """What the Endpoints controller would write for the Service now, or None when it manages nothing for it (no
+    selector, SEMANTICS 26, 8.2). A managed Service that selects no pod gets an Endpoints object with no addresses,
+    as upstream creates one. Raises `UnknownService` for a name the cluster does not hold."""
+    service = service_or_error(cluster, service_name)
+    if service.selector is None:
+        return None
+    ready: list[EndpointAddress] = []
+    not_ready: list[EndpointAddress] = []
+    for pod in sorted(cluster.pods_selected_by(service_name), key=lambda p: p.name):
+        address = endpoint_address(pod, service)
+        if address is None:
+            continue
+        if address_is_ready(pod.ready, service.publish_not_ready_addresses):
+            ready.append(address)
+        else:
+            not_ready.append(address)
+    return Endpoints(service=service_name, addresses=tuple(ready), not_ready_addresses=tuple(not_ready))
+
+
+def is_stale(cluster: Cluster, service_name: str) -> bool:
+    """The controller would write for this Service key: its stored Endpoints differ from the desired ones, or
+    Endpoints are stored for a Service that no longer exists. Never for an unmanaged Service (SEMANTICS 26).
+    Costs one pass over the Service's selected pods (from the membership index), never over all pods."""
+    service = cluster.services.get(service_name)
+    stored = cluster.endpoints.get(service_name)
+    if service is None:
+        return stored is not None
+    if service.selector is None:
+        return False
+    return stored != desired_endpoints(cluster, service_name)
+
+
+@attrs.frozen(order=True)
+class EndpointSubset:
+    """One v1 EndpointSubset: addresses that share a resolved port set (the result of `RepackSubsets`)."""
+
+    ports: tuple[EndpointPort, ...]
+    addresses: tuple[EndpointAddress, ...] = ()
+    not_ready_addresses: tuple[EndpointAddress, ...] = ()
+
+
+def endpoint_subsets(endpoints: Endpoints) -> tuple[EndpointSubset, ...]:
+    """The v1 `subsets` that the flattened model stands for: one per distinct port set, sorted by port set, each
+    with its addresses sorted by pod name (SEMANTICS 40). Used to write real Endpoints YAML and to compare with it."""
+    groups: dict[tuple[EndpointPort, ...], tuple[list[EndpointAddress], list[EndpointAddress]]] = {}
+    for address in endpoints.addresses:
+        groups.setdefault(address.ports, ([], []))[0].append(address)
+    for address in endpoints.not_ready_addresses:
+        groups.setdefault(address.ports, ([], []))[1].append(address)
+    return tuple(EndpointSubset(ports=ports, addresses=tuple(ready), not_ready_addresses=tuple(not_ready))
+                 for ports, (ready, not_ready) in sorted(groups.items()))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Events and the reconciler
+
+
+@attrs.frozen
+class EndpointsSync(Event):
+    """The Endpoints controller syncs one Service key: writes the desired Endpoints, or deletes the Endpoints of a
+    Service that no longer exists (SEMANTICS 39, 40, 43). Enabled only when that write changes something, so a
+    settled cluster proposes none. A Service without a selector is never synced (SEMANTICS 26, 8.2)."""
+
+    actor = CONTROLLER
+
+    service: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        return is_stale(cluster, self.service)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        if self.service not in cluster.services:
+            return cluster.remove_endpoints(self.service)
+        desired = desired_endpoints(cluster, self.service)
+        return cluster if desired is None else cluster.put_endpoints(desired)
+
+
+def stale_services(cluster: Cluster) -> Iterator[str]:
+    """Service keys whose Endpoints the controller would write now, in name order."""
+    keys = set(cluster.services.keys()) | set(cluster.endpoints.keys())
+    for name in sorted(keys):
+        if is_stale(cluster, name):
+            yield name
+
+
+def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """One `EndpointsSync` per Service key whose Endpoints are stale, in name order; none at quiescence."""
+    return tuple(EndpointsSync(name) for name in stale_services(cluster))
+
+
+@event_source("endpoints", CONTROLLER)
+def _proposals(cluster: Cluster) -> tuple[Event, ...]:
+    return reconcile(cluster)

@@ -1,0 +1,130 @@
+"""The garbage collector (cascading deletion) and the pod garbage collector (SEMANTICS 38, 54).
+
+- Cascading deletion: deleting a ReplicaSet or ReplicationController does not delete its pods; the garbage
+  collector does, through ownerReferences (SEMANTICS 38). A pod whose controllerRef names an owner that no
+  longer exists, or exists with another uid (deleted and recreated under the same name), is deleted in the
+  background: an API delete, so a bound pod terminates through its kubelet (SEMANTICS 54) and an unbound one
+  is removed at once. Foreground deletion and the orphan propagation policy are not modelled: user deletes of
+  controllers are background deletes, kubectl's default.
+- Pod GC, terminated pods (`gcTerminated`): upstream force-deletes the oldest terminal pods beyond
+  `--terminated-pod-gc-threshold` (12500 by default). The model uses threshold 0, so every Succeeded or Failed
+  pod may be removed: with a positive threshold the set of terminal pods a state keeps would grow with the
+  run, and the explored state space with it.
+- Pod GC, orphaned pods (`gcOrphaned`): a pod bound to a node whose Node object no longer exists is
+  force-deleted (removed at once; no kubelet is left to finish it). The quarantine delay is not modelled.
+
+Indexes: dependents of a missing owner come from the owner index (its keys against the controllers); pods of
+missing nodes from the node index (its keys against the nodes). There is no index of terminal pods, so the
+terminated-pod scan reads every pod (documented cost: O(pods) per call; a `terminal` index in `Cluster` would
+make it O(terminal pods) if this ever shows in a profile).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from kmodel.cluster import Cluster
+from kmodel.controllers.replication import api_delete_pod
+from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.objects import Pod
+
+
+def owner_missing(cluster: Cluster, pod: Pod) -> bool:
+    """The pod has a controllerRef whose owner is gone or has another uid (SEMANTICS 38)."""
+    return pod.owner is not None and not cluster.owner_alive(pod)
+
+
+@attrs.frozen
+class GarbageCollectorDeletePod(Event):
+    """Background cascading deletion of a pod whose controller owner no longer exists (SEMANTICS 38)."""
+
+    actor = CONTROLLER
+    pod: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        return pod is not None and not pod.terminating and owner_missing(cluster, pod)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return api_delete_pod(cluster, self.pod)
+
+
+@attrs.frozen
+class PodGCDeleteTerminatedPod(Event):
+    """Pod GC force-deletes a Succeeded or Failed pod (threshold 0 in the model, see the module docstring)."""
+
+    actor = CONTROLLER
+    pod: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        return pod is not None and pod.terminal
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.remove_pod(self.pod)
+
+
+@attrs.frozen
+class PodGCDeleteOrphanedPod(Event):
+    """Pod GC force-deletes a pod bound to a node that no longer exists."""
+
+    actor = CONTROLLER
+    pod: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        return pod is not None and pod.node_name is not None and pod.node_name not in cluster.nodes
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.remove_pod(self.pod)
+
+
+def orphaned_pods(cluster: Cluster) -> list[str]:
+    """Pods bound to a node that no longer exists, by name (node index keys against the nodes)."""
+    out: list[str] = []
+    for node, names in cluster.pods_by_node.items():
+        if node not in cluster.nodes:
+            out.extend(names)
+    return sorted(out)
+
+
+def terminated_pods(cluster: Cluster) -> list[str]:
+    """Succeeded or Failed pods, by name (a scan: there is no terminal-pod index)."""
+    return sorted(name for name, pod in cluster.pods.items() if pod.terminal)
+
+
+def dependents_of_missing_owners(cluster: Cluster) -> list[str]:
+    """Non-terminating pods whose controller owner is gone or has another uid, by name. Owner keys with no
+    controller give all their pods; a live key's pods are read to compare uids."""
+    out: list[str] = []
+    for key, names in cluster.pods_by_owner.items():
+        ctl = cluster.controllers.get(key)
+        for name in names:
+            pod = cluster.pods[name]
+            if (ctl is None or ctl.uid != pod.owner.uid) and not pod.terminating:
+                out.append(name)
+    return sorted(out)
+
+
+def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """Pod GC's removals (orphaned, then terminated pods), then the garbage collector's deletes. Each pod is
+    proposed once: a pod pod GC removes is not also deleted by the garbage collector, since removal already
+    subsumes the delete."""
+    out: list[Event] = []
+    taken: set[str] = set()
+    for name in orphaned_pods(cluster):
+        out.append(PodGCDeleteOrphanedPod(name))
+        taken.add(name)
+    for name in terminated_pods(cluster):
+        if name not in taken:
+            out.append(PodGCDeleteTerminatedPod(name))
+            taken.add(name)
+    for name in dependents_of_missing_owners(cluster):
+        if name not in taken:
+            out.append(GarbageCollectorDeletePod(name))
+    return tuple(out)
+
+
+@event_source("garbage-collector", CONTROLLER)
+def _proposals(cluster: Cluster):
+    return reconcile(cluster)

@@ -1,0 +1,161 @@
+"""The Hypothesis engine: random runs of the model with shrinking (DESIGN, engines).
+
+One `RuleBasedStateMachine` drives the model. Its only step rule draws the next event from `enabled(cluster)`,
+so a new event class is explored without a new rule; after every step it checks the registry's ALWAYS and
+TRANSITION rules; at quiescence points it settles the cluster (faults stopped, fair controller schedule) and
+checks the STABLE rules on the settled state, then carries on from there. `target()` steers towards rich states
+(pods not ready, restarts, pending pods) and `event()` labels show coverage under
+`--hypothesis-show-statistics`.
+
+A broken rule raises `RuleBroken`, which carries the violation and the trace (initial cluster and events) of
+the run; Hypothesis shrinks it to a minimal trace. Reached SOMETIMES witnesses are collected in `Coverage`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import attrs
+from hypothesis import event as hyp_event
+from hypothesis import strategies as st
+from hypothesis import target
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import invariants
+from kmodel.cluster import Cluster
+from kmodel.events import ACTORS, Event, enabled, step
+from kmodel.settle import settle
+
+
+class RuleBroken(AssertionError):
+    """A registered rule was violated; `trace` replays it from `initial`."""
+
+    def __init__(self, violations: list, initial: Cluster, events: tuple[Event, ...], settled: bool) -> None:
+        self.violations = violations
+        self.initial = initial
+        self.events = events
+        self.settled = settled
+        lines = [f"rule {v.rule} broken: {v.message}" for v in violations]
+        lines.append(f"after {len(events)} events{' and settle' if settled else ''}:")
+        lines += [f"  {i + 1:3d}. {e!r}" for i, e in enumerate(events)]
+        super().__init__("\n".join(lines))
+
+
+@attrs.define
+class Coverage:
+    """What runs reached: SOMETIMES witnesses, event classes, steps taken."""
+
+    witnesses: set[str] = attrs.Factory(set)
+    event_counts: dict[str, int] = attrs.Factory(dict)
+    steps: int = 0
+    settles: int = 0
+
+    def merge_state(self, cluster: Cluster, names: Iterable[str] | None) -> None:
+        self.witnesses |= invariants.witnesses(cluster, names=names)
+
+
+def richness(cluster: Cluster) -> dict[str, float]:
+    """Observations `target()` steers towards."""
+    not_ready = sum(1 for p in cluster.pods.values() if p.node_name and not p.ready)
+    restarts = sum(c.status.restart_count for p in cluster.pods.values() for c in p.containers)
+    pending = sum(1 for p in cluster.pods.values() if p.node_name is None)
+    return {"pods not ready": float(not_ready), "restarts": float(min(restarts, 10)), "pending pods": float(pending)}
+
+
+def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] | None = None,
+                 actors: Iterable[str] = ACTORS, coverage: Coverage | None = None,
+                 settle_bound: int = 5_000, event_filter: Callable[[Event], bool] | None = None,
+                 witness_every: int = 1) -> type[RuleBasedStateMachine]:
+    """A state machine class over clusters drawn from `initial`, checking the named rules (all when None)."""
+    names = None if rule_names is None else tuple(rule_names)
+    actors = tuple(actors)
+    cov = coverage if coverage is not None else Coverage()
+    safety = [i for i in invariants.of_kind(invariants.ALWAYS, invariants.TRANSITION, names=names)]
+    stable_names = [i.name for i in invariants.of_kind(invariants.STABLE, names=names)]
+    witness_names = [i.name for i in invariants.of_kind(invariants.SOMETIMES)]
+
+    class KubernetesMachine(RuleBasedStateMachine):
+        coverage = cov
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.cluster: Cluster | None = None
+            self.initial: Cluster | None = None
+            self.events: list[Event] = []
+
+        @initialize(cluster=initial)
+        def start(self, cluster: Cluster) -> None:
+            self.cluster = self.initial = cluster
+            self._check_state(settled=False)
+
+        def _fail(self, violations: list, settled: bool) -> None:
+            raise RuleBroken(violations, self.initial, tuple(self.events), settled)
+
+        def _check_state(self, settled: bool) -> None:
+            profile = self.cluster.config.profile
+            violations = [v for inv in safety if inv.kind == invariants.ALWAYS and inv.applies_to(profile)
+                          for v in inv.predicate(self.cluster)]
+            if violations:
+                self._fail(violations, settled)
+            if cov.steps % witness_every == 0:
+                cov.merge_state(self.cluster, witness_names)
+
+        @rule(data=st.data())
+        def next_event(self, data: st.DataObject) -> None:
+            options = [e for e in enabled(self.cluster, actors) if event_filter is None or event_filter(e)]
+            if not options:
+                return
+            ev = data.draw(st.sampled_from(options), label="event")
+            before = self.cluster
+            after = step(before, ev)
+            self.events.append(ev)
+            self.cluster = after
+            name = type(ev).__name__
+            cov.event_counts[name] = cov.event_counts.get(name, 0) + 1
+            cov.steps += 1
+            hyp_event(name)
+            profile = before.config.profile
+            violations = [v for inv in safety if inv.kind == invariants.TRANSITION and inv.applies_to(profile)
+                          for v in inv.predicate(before, ev, after)]
+            if violations:
+                self._fail(violations, False)
+            self._check_state(settled=False)
+
+        @precondition(lambda self: self.cluster is not None)
+        @rule()
+        def quiesce(self) -> None:
+            """Faults stop; the controllers settle; STABLE rules must hold there (eventually-stable reconciliation)."""
+            broken: list = []
+
+            def observe(before: Cluster, ev: Event, after: Cluster) -> None:
+                if broken:
+                    return
+                self.events.append(ev)
+                profile = before.config.profile
+                broken.extend(v for inv in safety if inv.applies_to(profile)
+                              for v in (inv.predicate(before, ev, after) if inv.kind == invariants.TRANSITION
+                                        else inv.predicate(after)))
+
+            result = settle(self.cluster, max_steps=settle_bound, observe=observe)
+            cov.settles += 1
+            hyp_event("settle")
+            if broken:
+                self._fail(broken, True)
+            if not result.quiescent:
+                from invariants.registry import Violation
+
+                self._fail([Violation("settle-reaches-quiescence",
+                                      f"controllers still active after {result.steps} steps")], True)
+            self.cluster = result.cluster
+            self._check_state(settled=True)
+            violations = invariants.check(self.cluster, kinds=(invariants.STABLE,), names=stable_names)
+            if violations:
+                self._fail(violations, True)
+
+        @invariant()
+        def steer(self) -> None:
+            if self.cluster is not None:
+                for label, value in richness(self.cluster).items():
+                    target(value, label=label)
+
+    return KubernetesMachine

@@ -1,0 +1,242 @@
+"""User requests to the API server: create, delete, scale, relabel, and node administration.
+
+Each request is an event (actor USER). The API server's validation runs in `guard` (an object the API would
+reject is never admitted; `Cluster.create` raises `InvalidObject` for direct use). `user_requests` lists a finite
+palette of requests for the engines: deletes of what exists, scaling by one within `Config.max_replicas`,
+relabels that orphan a pod or let a controller adopt one (SEMANTICS 36), cordons, and node removal. Creations
+need a spec, so engines draw them from strategies and apply them with `step`.
+"""
+
+from __future__ import annotations
+
+import attrs
+import immutables
+
+from kmodel.cluster import Cluster
+from kmodel.errors import KModelError
+from kmodel.events import USER, Event, event_source
+from kmodel.objects import Node, Pod, ReplicaSet, ReplicationController, Service, freeze_labels
+
+
+def _admits(cluster: Cluster, obj: object) -> bool:
+    try:
+        cluster.create(obj)
+    except KModelError:
+        return False
+    return True
+
+
+@attrs.frozen
+class CreatePod(Event):
+    """A user creates a bare pod (no owner): replication controllers may adopt it (SEMANTICS 36)."""
+
+    actor = USER
+    pod: Pod
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.pod.name not in cluster.pods and _admits(cluster, self.pod)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.create(self.pod)
+
+
+@attrs.frozen
+class DeletePod(Event):
+    """An API delete: the API server sets deletionTimestamp and the kubelet runs preStop and stops the
+    containers within the grace period, then removes the object (SEMANTICS 54). A pod no node holds is removed
+    at once, since no kubelet has to stop anything."""
+
+    actor = USER
+    pod: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        return pod is not None and not pod.terminating
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return delete_pod(cluster, self.pod)
+
+
+def delete_pod(cluster: Cluster, name: str) -> Cluster:
+    """The API server's graceful delete, shared by users, controllers and the garbage collector."""
+    from kmodel.controllers.kubelet import begin_pod_termination
+
+    pod = cluster.pods[name]
+    if pod.node_name is None:
+        return cluster.remove_pod(name)
+    return cluster.put_pod(begin_pod_termination(pod, cluster.clock))
+
+
+@attrs.frozen
+class RelabelPod(Event):
+    """A user replaces a pod's labels. A controller releases a pod that no longer matches it and adopts an
+    orphan that does (SEMANTICS 36); Services gain or lose it at the next endpoints sync."""
+
+    actor = USER
+    pod: str
+    labels: immutables.Map = attrs.field(converter=freeze_labels)
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        if pod is None or pod.labels == self.labels:
+            return False
+        return _admits(Cluster.empty(), attrs.evolve(pod, labels=self.labels, uid="x"))
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.put_pod(attrs.evolve(cluster.pods[self.pod], labels=self.labels))
+
+
+@attrs.frozen
+class CreateService(Event):
+    actor = USER
+    service: Service
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.service.name not in cluster.services and _admits(cluster, self.service)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.create(self.service)
+
+
+@attrs.frozen
+class DeleteService(Event):
+    """Deleting a Service deletes its Endpoints with it (they share the name)."""
+
+    actor = USER
+    service: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.service in cluster.services
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.remove_service(self.service)
+
+
+@attrs.frozen
+class CreateController(Event):
+    """Create a ReplicationController or ReplicaSet (validated: SEMANTICS 24, 25)."""
+
+    actor = USER
+    controller: ReplicationController | ReplicaSet
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.controller.key not in cluster.controllers and _admits(cluster, self.controller)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.create(self.controller)
+
+
+@attrs.frozen
+class DeleteController(Event):
+    """Delete a controller. Its pods are deleted by the garbage collector (cascading deletion, SEMANTICS 38)."""
+
+    actor = USER
+    controller: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.controller in cluster.controllers
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.remove_controller(self.controller)
+
+
+@attrs.frozen
+class ScaleController(Event):
+    """`kubectl scale`: set spec.replicas (non-negative)."""
+
+    actor = USER
+    controller: str
+    replicas: int
+
+    def guard(self, cluster: Cluster) -> bool:
+        ctl = cluster.controllers.get(self.controller)
+        return ctl is not None and self.replicas >= 0 and ctl.replicas != self.replicas
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        ctl = cluster.controllers[self.controller]
+        return cluster.put_controller(attrs.evolve(ctl, replicas=self.replicas))
+
+
+@attrs.frozen
+class AddNode(Event):
+    actor = USER
+    node: Node
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.node.name not in cluster.nodes and _admits(cluster, self.node)
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.create(self.node)
+
+
+@attrs.frozen
+class RemoveNode(Event):
+    """Delete a Node object. Its pods are removed by the pod garbage collector."""
+
+    actor = USER
+    node: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        return self.node in cluster.nodes
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.remove_node(self.node)
+
+
+@attrs.frozen
+class CordonNode(Event):
+    """`kubectl cordon`: spec.unschedulable = true. Running pods stay; new pods go elsewhere."""
+
+    actor = USER
+    node: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        node = cluster.nodes.get(self.node)
+        return node is not None and not node.unschedulable
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.put_node(attrs.evolve(cluster.nodes[self.node], unschedulable=True))
+
+
+@attrs.frozen
+class UncordonNode(Event):
+    actor = USER
+    node: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        node = cluster.nodes.get(self.node)
+        return node is not None and node.unschedulable
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.put_node(attrs.evolve(cluster.nodes[self.node], unschedulable=False))
+
+
+def relabel_palette(cluster: Cluster, pod: Pod) -> list[immutables.Map]:
+    """Relabels worth exploring: drop a label a selector relies on (the pod is orphaned, SEMANTICS 36), or give
+    an orphan the template labels of a controller (adoption)."""
+    out = []
+    if pod.labels:
+        first = sorted(pod.labels)[0]
+        out.append(pod.labels.delete(first))
+    if pod.owner is None:
+        for ctl in cluster.controllers.values():
+            if ctl.template.labels != pod.labels:
+                out.append(ctl.template.labels)
+    return out
+
+
+@event_source("user", USER)
+def user_requests(cluster: Cluster):
+    """A finite palette of user requests enabled in `cluster` (see the module docstring)."""
+    for key, ctl in cluster.controllers.items():
+        if ctl.replicas < cluster.config.max_replicas:
+            yield ScaleController(key, ctl.replicas + 1)
+        if ctl.replicas > 0:
+            yield ScaleController(key, ctl.replicas - 1)
+    for pod in cluster.pods.values():
+        if not pod.terminating:
+            yield DeletePod(pod.name)
+            for labels in relabel_palette(cluster, pod):
+                yield RelabelPod(pod.name, labels)
+    for node in cluster.nodes.values():
+        yield UncordonNode(node.name) if node.unschedulable else CordonNode(node.name)
