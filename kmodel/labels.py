@@ -421,6 +421,9 @@ class Requirement:
     def __repr__(self) -> str:
         return f"Requirement({self.key!r}, {self.operator!r}, {self.values!r})"
 
+    def __reduce__(self) -> tuple:
+        return (Requirement, (self.key, self.operator, self.values))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Go's sort.Sort (pdqsort), so that requirements sharing a key come out in Go's order (SEMANTICS 14)
@@ -687,6 +690,7 @@ class Selector:
     _text: str = attrs.field(init=False, repr=False)
     _hash: int = attrs.field(init=False, repr=False)
     _tests: tuple[Callable[[Mapping[str, str]], bool], ...] = attrs.field(init=False, repr=False)
+    _pairs: tuple[tuple[str, str], ...] | None = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.matches_nothing and self.requirements:
@@ -696,6 +700,12 @@ class Selector:
         object.__setattr__(self, "_hash", hash((self.matches_nothing, text)))
         tests = (_false,) if self.matches_nothing else tuple(r._test for r in self.requirements)
         object.__setattr__(self, "_tests", tests)
+        # The common case (Service and RC selectors, matchLabels): only single-value equalities.
+        pairs = None
+        if not self.matches_nothing and all(
+                r.operator in (EQUALS, DOUBLE_EQUALS, IN) and len(r.values) == 1 for r in self.requirements):
+            pairs = tuple((r.key, r.values[0]) for r in self.requirements)
+        object.__setattr__(self, "_pairs", pairs)
 
     @classmethod
     def everything(cls) -> Selector:
@@ -731,6 +741,13 @@ class Selector:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Selector.Matches on a concrete label set; same answer as `matches_view(MappingView(labels))`."""
+        pairs = self._pairs
+        if pairs is not None:
+            get = labels.get
+            for key, value in pairs:
+                if get(key, _ABSENT) != value:
+                    return False
+            return True
         for test in self._tests:
             if not test(labels):
                 return False
@@ -757,6 +774,13 @@ class Selector:
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __reduce__(self) -> tuple:
+        if self.matches_nothing:
+            return (Selector.nothing, ())
+        if not self.requirements:
+            return (Selector.everything, ())
+        return (Selector, (self.requirements,))
 
 
 _EVERYTHING = Selector()

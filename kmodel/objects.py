@@ -397,6 +397,7 @@ class Pod:
     deletion_timestamp: int | None = None
     creation_index: int = 0
     unschedulable_reasons: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    daemon: bool = False
 
     @classmethod
     def from_template(cls, name: str, template: PodTemplate, owner: OwnerRef | None = None, uid: str = "",

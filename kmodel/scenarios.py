@@ -49,6 +49,7 @@ def system_pod(node: str) -> Pod:
         name=f"fluentd-{node}",
         labels={"k8s-app": "fluentd"},
         node_name=node,
+        daemon=True,
         containers=(Container(name="fluentd", requests=Resources(cpu=100, memory=200 * MiB)),),
     )
 

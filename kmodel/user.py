@@ -3,8 +3,11 @@
 Each request is an event (actor USER). The API server's validation runs in `guard` (an object the API would
 reject is never admitted; `Cluster.create` raises `InvalidObject` for direct use). `user_requests` lists a finite
 palette of requests for the engines: deletes of what exists, scaling by one within `Config.max_replicas`,
-relabels that orphan a pod or let a controller adopt one (SEMANTICS 36), cordons, and node removal. Creations
-need a spec, so engines draw them from strategies and apply them with `step`.
+relabels that orphan a pod or let a controller adopt one (SEMANTICS 36), cordons and uncordons. Creations
+need a spec, so engines draw them from strategies and apply them with `step`; node removal and controller or
+Service deletion are left out of the palette because they end the story the scenario tells (they stay
+available to `step` and are tested). Per-node infrastructure pods are not offered for deletion: their
+DaemonSet, which is not modelled, would recreate them.
 """
 
 from __future__ import annotations
@@ -234,7 +237,7 @@ def user_requests(cluster: Cluster):
         if ctl.replicas > 0:
             yield ScaleController(key, ctl.replicas - 1)
     for pod in cluster.pods.values():
-        if not pod.terminating:
+        if not pod.terminating and not pod.daemon:
             yield DeletePod(pod.name)
             for labels in relabel_palette(cluster, pod):
                 yield RelabelPod(pod.name, labels)

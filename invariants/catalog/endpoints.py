@@ -29,15 +29,17 @@ def find_port(pod, service_port) -> int | None:
 
 
 def serves(pod, service) -> bool:
-    """The pod has an IP, is not terminal and not terminating, and some port of the Service resolves on it
-    (a Service without ports takes the address alone) (SEMANTICS 39, 43)."""
-    if pod.pod_ip is None or pod.terminal or pod.terminating:
+    """The pod has an IP, is not terminal, is not terminating (unless publishNotReadyAddresses, SEMANTICS 8.4),
+    and some port of the Service resolves on it (a Service without ports takes the address alone)
+    (SEMANTICS 39, 43)."""
+    if pod.pod_ip is None or pod.terminal or (pod.terminating and not service.publish_not_ready_addresses):
         return False
     return not service.ports or any(find_port(pod, sp) is not None for sp in service.ports)
 
 
 def expected_ready(cluster, service) -> set[str]:
-    """Pods that belong in `addresses`: selected, serving, and Ready unless publishNotReadyAddresses (SEMANTICS 40)."""
+    """Pods that belong in `addresses`: selected, serving, and Ready unless publishNotReadyAddresses (SEMANTICS 40,
+    8.4)."""
     sel = service.label_selector
     return {p.name for p in cluster.pods.values()
             if sel.matches(p.labels) and serves(p, service) and (p.ready or service.publish_not_ready_addresses)}
@@ -53,7 +55,7 @@ def listed(endpoints) -> tuple[set[str], set[str]]:
            witness="sometimes-not-ready-selected-pod")
 def endpoints_match_ready_pods(cluster):
     """At quiescence a Service's ready addresses are exactly its ready, non-terminating, selected pods with an IP
-    and a resolvable port, and no ready pod is listed as not ready."""
+    and a resolvable port (all serving selected pods with publishNotReadyAddresses), none listed twice."""
     for name, svc in cluster.services.items():
         if svc.label_selector is None:
             continue

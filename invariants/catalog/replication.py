@@ -56,6 +56,53 @@ def writes_bounded_by_diff(before, event, after):
                         f"{event.controller} had {active} of {ctl.replicas} and deleted {len(event.pods)}")
 
 
+def _bucket(duration: int) -> int:
+    """floor(log2(d)) for d > 0, else -1: LogarithmicScaleDown's comparison of times (SEMANTICS 34)."""
+    return duration.bit_length() - 1 if duration > 0 else -1
+
+
+def _deleted_before(a, b, clock: int, next_uid: int) -> bool:
+    """Does SEMANTICS 34 (ActivePodsWithRanks.Less, ranks 0 for standalone controllers, 8.11) put pod `a`
+    strictly before pod `b` in deletion order? Written from the rule list, step by step; a tie through step 8
+    is "no preference". Times: Ready lastTransitionTime in seconds (compared as nanosecond log2 buckets) and
+    the creation order `creation_index` (the model's creationTimestamp, bucketed by objects created since)."""
+    phase = {"Pending": 0, "Unknown": 1, "Running": 2}
+    steps = [
+        (a.node_name is not None, b.node_name is not None),  # 1. unassigned first
+        (phase.get(a.phase, 0), phase.get(b.phase, 0)),  # 2. Pending < Unknown < Running
+        (a.ready, b.ready),  # 3. not Ready first
+        (a.deletion_cost, b.deletion_cost),  # 4. lower deletion cost first
+    ]
+    if a.ready and b.ready:  # 6. Ready more recently first
+        steps.append((_bucket((clock - a.ready_since) * 10 ** 9) if a.ready_since is not None else -2,
+                      _bucket((clock - b.ready_since) * 10 ** 9) if b.ready_since is not None else -2))
+    restarts = [max((c.status.restart_count for c in p.containers), default=0) for p in (a, b)]
+    steps.append((-restarts[0], -restarts[1]))  # 7. more restarts first
+    steps.append((_bucket(next_uid - a.creation_index), _bucket(next_uid - b.creation_index)))  # 8. newer first
+    for x, y in steps:
+        if x != y:
+            return x < y
+    return False
+
+
+@invariant("scale-down-order", kind=TRANSITION, rules=("33", "34", "8.11"), witness="sometimes-scaled-down")
+def scale_down_order(before, event, after):
+    """Scale-down deletes pods in SEMANTICS 34 order: unscheduled, pending, not ready, cheaper, more recently
+    ready, more restarted and newer pods go first; no pod it keeps ranks strictly before one it deletes."""
+    if type(event).__name__ != "ReplicaSetDeletePods":
+        return
+    ctl = before.controllers[event.controller]
+    deleted = set(event.pods)
+    kept = [p for p in claimed_active(before, ctl) if p.name not in deleted]
+    for name in event.pods:
+        gone = before.pods[name]
+        for k in kept:
+            if _deleted_before(k, gone, before.clock, before.next_uid):
+                yield Violation("scale-down-order", f"{event.controller} deleted {name} but kept {k.name}, which "
+                                "SEMANTICS 34 deletes first", (event.controller, f"Pod/{name}", f"Pod/{k.name}"))
+                return
+
+
 @invariant("no-pod-moves-between-controllers", kind=TRANSITION, rules=("36",), witness="sometimes-orphan")
 def no_owner_stealing(before, event, after):
     """A pod owned by a live controller is never re-owned by another one: adoption takes orphans only, so

@@ -35,7 +35,7 @@ from kmodel.labels import (
 
 __all__ = [
     "DomainError", "ValueDomain", "SymbolicLabels", "requirements_of", "bool_value", "int_value",
-    "Symbols",
+    "Symbols", "SymbolicEnum", "flat", "SymbolicPod", "SymbolicContainer", "SymbolicContainerPort", "PROTOCOLS",
 ]
 
 _INT64_MAX = (1 << 63) - 1
@@ -265,3 +265,143 @@ class Symbols:
 
     def require(self, *constraints: Any) -> None:
         self.constraints.extend(constraints)
+
+
+class SymbolicEnum:
+    """A value from a finite set of constants (a restart policy, a protocol), as a Z3 Int index.
+
+    `==` and `!=` against a constant (or another enum over the same choices) give Z3 terms, so decision code that
+    compares with `kmodel.logic.eq` / `ne` runs on it unchanged.
+    """
+
+    __slots__ = ("name", "choices", "var")
+
+    def __init__(self, name: str, choices: Iterable[Any]) -> None:
+        self.name = name
+        self.choices = tuple(choices)
+        self.var = z3.Int(name)
+
+    def constraints(self) -> list[Any]:
+        return [z3.And(0 <= self.var, self.var < len(self.choices))]
+
+    def is_(self, value: Any) -> Any:
+        if value not in self.choices:
+            return z3.BoolVal(False)
+        return self.var == self.choices.index(value)
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        if isinstance(other, SymbolicEnum):
+            if other.choices != self.choices:
+                raise DomainError(f"{self.name} and {other.name} range over different choices")
+            return self.var == other.var
+        return self.is_(other)
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        return z3.Not(self.__eq__(other))
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __bool__(self) -> bool:
+        raise DomainError(f"{self.name} is symbolic: decision code must compare it with kmodel.logic, not `if`")
+
+    def decode(self, model: z3.ModelRef) -> Any:
+        i = model.eval(self.var, model_completion=True).as_long()
+        return self.choices[i if 0 <= i < len(self.choices) else 0]
+
+    def substitution(self, value: Any) -> list[tuple[Any, Any]]:
+        return [(self.var, z3.IntVal(self.choices.index(value)))]
+
+    def __repr__(self) -> str:
+        return f"SymbolicEnum({self.name!r}, {self.choices!r})"
+
+
+def flat(symbols: Symbols, name: str, term: Any, sort: str = "int") -> Any:
+    """A fresh variable defined equal to `term` (the flat encoding: one variable per step, so that an unrolled
+    loop stays linear in size instead of nesting If chains). Python values pass through unchanged."""
+    if not isinstance(term, z3.ExprRef):
+        return term
+    var = symbols.bool(name) if z3.is_bool(term) else symbols.int(name)
+    symbols.require(var == term)
+    return var
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Symbolic pods (for the endpoint membership proofs)
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+class SymbolicContainerPort:
+    """A container port slot: its name (None, a name some Service port targets, or a fresh one), protocol and
+    number, each symbolic. Read by the same attribute names as `kmodel.objects.ContainerPort`."""
+
+    def __init__(self, prefix: str, names: tuple[Any, ...], symbols: Symbols) -> None:
+        self.name = SymbolicEnum(prefix + ".name", names)
+        self.protocol = SymbolicEnum(prefix + ".protocol", PROTOCOLS)
+        self.container_port = symbols.int(prefix + ".number", lo=1, hi=65535)
+        symbols.require(*self.name.constraints(), *self.protocol.constraints())
+
+    def decode(self, model: z3.ModelRef) -> Any:
+        from kmodel.objects import ContainerPort
+
+        return ContainerPort(int_value(model, self.container_port), name=self.name.decode(model),
+                             protocol=self.protocol.decode(model))
+
+
+class SymbolicContainer:
+    def __init__(self, name: str, ports: tuple[SymbolicContainerPort, ...]) -> None:
+        self.name = name
+        self.ports = ports
+
+
+class SymbolicPod:
+    """A pod whose endpoint-relevant state is symbolic: labels, Ready, terminating (deletionTimestamp set),
+    terminal (Succeeded or Failed), its IP (none or one), and `containers` x `ports` container port slots.
+
+    Well-formedness (SEMANTICS 8.6, 48): a terminal pod is not Ready; port names are unique per container (the
+    API's validation). `decode(model)` gives the concrete `kmodel.objects.Pod`.
+    """
+
+    def __init__(self, name: str, domain: ValueDomain, port_names: tuple[str, ...], symbols: Symbols,
+                 containers: int = 2, ports: int = 1) -> None:
+        self.name = name
+        self.labels = SymbolicLabels(f"{name}.labels", domain)
+        self.ready = symbols.bool(f"{name}.ready")
+        self.terminating = symbols.bool(f"{name}.terminating")
+        self.terminal = symbols.bool(f"{name}.terminal")
+        self.pod_ip = SymbolicEnum(f"{name}.podIP", (None, "10.0.0.1"))
+        symbols.require(*self.pod_ip.constraints())
+        names = (None,) + tuple(dict.fromkeys(port_names)) + ("other",)
+        self.containers = tuple(
+            SymbolicContainer(f"c{ci}", tuple(SymbolicContainerPort(f"{name}.c{ci}.p{pi}", names, symbols)
+                                              for pi in range(ports)))
+            for ci in range(containers))
+        symbols.require(z3.Implies(self.terminal, z3.Not(self.ready)))
+        for c in self.containers:
+            for i, a in enumerate(c.ports):
+                for b in c.ports[i + 1:]:
+                    symbols.require(z3.Or(a.name.is_(None), z3.Not(a.name == b.name)))
+        self._symbols = symbols
+
+    @property
+    def has_ip(self) -> Any:
+        return z3.Not(self.pod_ip.is_(None))
+
+    def constraints(self) -> list[Any]:
+        return self.labels.constraints()
+
+    def decode(self, model: z3.ModelRef, index: int = 0) -> Any:
+        from kmodel.objects import FAILED, POD_RUNNING, Container, Pod
+
+        ip = self.pod_ip.decode(model)
+        terminal = bool_value(model, self.terminal)
+        return Pod(
+            name=self.name, uid=f"uid-{index + 1:06d}", labels=self.labels.decode(model),
+            node_name="node-1" if ip is not None else None,
+            containers=tuple(Container(c.name, ports=tuple(p.decode(model) for p in c.ports))
+                             for c in self.containers),
+            phase=FAILED if terminal else POD_RUNNING, ready=bool_value(model, self.ready),
+            pod_ip=None if ip is None else f"10.0.{index // 250}.{index % 250 + 1}",
+            deletion_timestamp=0 if bool_value(model, self.terminating) else None,
+            creation_index=index + 1)

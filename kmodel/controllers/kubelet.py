@@ -25,6 +25,12 @@ Where the design brief and upstream differ, upstream wins and the docstrings say
   Success` (prober/worker.go, prober_manager.go UpdatePodStatus). Ready falls when the container stops.
 - Phase is upstream's `getPhase`: Pending while some container has never run (even if another one runs), which
   includes a first start whose postStart hook has not returned (the blocked pod worker has not reported it).
+
+Simplifications: a kill always ends in exit code 137 (a process obeying TERM would give 143); the TERM grace
+after preStop (floored at 2 s) is not timed, since the container is assumed to obey TERM; probe streaks start
+afresh with each new container (upstream's worker keeps its run counter across restarts unless a
+liveness/startup failure reset it); the back-off reset (600 s of running) is seen when a container exits, and
+is not a `Tick` deadline.
 """
 
 from __future__ import annotations
@@ -149,17 +155,24 @@ def is_live(container: Container) -> Bool:
     return any_of(eq(s.state, RUNNING), s.will_restart)
 
 
+def exited_0(container: Container) -> Bool:
+    """Terminated with exit code 0 (upstream counts a container waiting after a termination as stopped but
+    not succeeded)."""
+    return all_of(eq(container.status.state, TERMINATED), eq(container.status.exit_code, 0))
+
+
 def pod_phase(pod: Pod) -> str:
     """The pod phase, upstream's getPhase (SEMANTICS 48, 8.6; kubelet_pods.go).
 
     Pending while some container has never run; Running while some container runs or will restart; once
-    every container has terminated for good, Succeeded if all exited 0, else Failed. "For good" already holds
+    every container has terminated for good, Succeeded if all are terminated with exit code 0, else Failed.
+    "For good" already holds
     the restart policy and pod termination (a deleted pod restarts nothing), which is upstream's
     `podIsTerminal` case: a deleted pod whose containers were killed ends Failed.
     """
     return ite(any_in(pod.containers, has_never_run), PENDING,
                ite(any_in(pod.containers, is_live), POD_RUNNING,
-                   ite(all_in(pod.containers, lambda c: eq(c.status.exit_code, 0)), SUCCEEDED, FAILED)))
+                   ite(all_in(pod.containers, exited_0), SUCCEEDED, FAILED)))
 
 
 def pod_status(pod: Pod, clock: int) -> Pod:
@@ -729,7 +742,9 @@ class Tick(Event):
 
 
 def container_faults(pod: Pod, container: Container) -> Iterator[Event]:
-    """Every environment event that is possible for this container in its state (guards re-check)."""
+    """Every environment event that is possible for this container in its state (guards re-check). A probe
+    result that would leave the probe state as it is (another success of a passing probe with a full streak) is
+    left out: it is a stutter, and engines gain nothing from it (its guard still admits it)."""
     s = container.status
     p, n = pod.name, container.name
     if s.state != RUNNING:
@@ -745,8 +760,10 @@ def container_faults(pod: Pod, container: Container) -> Iterator[Event]:
             yield ContainerExits(p, n, code)
     for kind in PROBE_KINDS:
         if probe_active(pod, container, kind):
-            yield PROBE_EVENTS[kind, True](p, n)
-            yield PROBE_EVENTS[kind, False](p, n)
+            probe, state = container.probe(kind), s.probe(kind)
+            for success in (True, False):
+                if probe_step(state, success, probe.success_threshold, probe.failure_threshold) != state:
+                    yield PROBE_EVENTS[kind, success](p, n)
 
 
 @event_source("kubelet-faults", FAULT)

@@ -7,6 +7,8 @@ endpoints controller drops them) and evicts them (taint-based eviction after the
 pod is terminating, so the replication controller replaces it at once (SEMANTICS 29.2, 37) while the old pod
 stays Terminating until its node's kubelet returns (`NodeRecover`) and finishes the deletion, or the Node object
 is removed and the pod garbage collector deletes it. That is the seed's "its pods are lost and later replaced".
+Per-node infrastructure pods (`Pod.daemon`) tolerate the not-ready taints and are never evicted, as DaemonSet
+pods are not.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class NodeLifecycleEvictPod(Event):
 
     def guard(self, cluster: Cluster) -> bool:
         pod = cluster.pods.get(self.pod)
-        if pod is None or pod.terminating or pod.node_name is None:
+        if pod is None or pod.terminating or pod.node_name is None or pod.daemon:
             return False
         node = cluster.nodes.get(pod.node_name)
         return node is not None and not node.ready
@@ -92,7 +94,7 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
         for pod in cluster.pods_on(node.name):
             if pod.ready:
                 out.append(NodeLifecycleMarkPodNotReady(pod.name))
-            elif not pod.terminating:
+            elif not pod.terminating and not pod.daemon:
                 out.append(NodeLifecycleEvictPod(pod.name))
     return tuple(out)
 

@@ -6,6 +6,8 @@ The upstream test tables live in tests/conformance.
 
 from __future__ import annotations
 
+import copy
+import pickle
 import random
 import string
 
@@ -783,6 +785,15 @@ def test_selector_is_hashable_and_frozen():
     with pytest.raises(Exception):
         sel.requirements = ()  # type: ignore[misc]
     assert {sel: 1}[parse_selector("a = b")] == 1
+
+
+@given(pool_selectors())
+def test_selectors_pickle_and_copy(sel):
+    assert pickle.loads(pickle.dumps(sel)) == sel
+    assert copy.deepcopy(sel) == sel
+    assert pickle.loads(pickle.dumps(Selector.nothing())) is Selector.nothing()
+    for r in sel.requirements:
+        assert pickle.loads(pickle.dumps(r)) == r
 
 
 @given(pool_selectors(), pool_selectors())

@@ -478,11 +478,6 @@ def test_convergence_3_to_1_keeps_the_scheduled_ready_pod_semantics_33_34_35():
 
 def test_scale_down_of_a_bound_pod_leaves_it_terminating_semantics_54():
     """A bound pod goes through the API delete (kubelet termination); it stops counting at once."""
-    pytest.importorskip("kmodel.controllers.kubelet")
-    from kmodel.controllers import kubelet
-
-    if not hasattr(kubelet, "begin_pod_termination"):
-        pytest.skip("kubelet.begin_pod_termination not there yet")
     cluster, _ = converge(Cluster.from_objects([Node("n1"), make_rc(replicas=1)]))
     (only,) = owned(cluster, "ReplicationController/web")
     cluster = cluster.put_pod(attrs.evolve(only, node_name="n1", phase=POD_RUNNING))

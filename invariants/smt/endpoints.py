@@ -1,0 +1,163 @@
+"""Proofs about endpoint membership, over the Endpoints controller's own decision code (SEMANTICS 39 to 43, 8.4).
+
+`kmodel.controllers.endpoints.endpoint_membership` (which calls `should_be_in_endpoints`, `address_is_ready`,
+`resolves` and the Service's `Selector.matches_view`) is looked up on the module at proof time and run on up to
+`MAX_PODS` symbolic pods (`SymbolicPod`: labels, Ready, terminating, terminal, IP, container ports) against each
+Service shape of `SERVICE_SHAPES` (named and numeric target ports, several ports, headless, with and without
+publishNotReadyAddresses). Counterexamples are replayed through `desired_endpoints` on a real Cluster.
+
+`endpoints-membership`:
+- soundness: a pod in `addresses` is selected, has an IP, is not terminal, resolves a Service port (or the
+  Service has none), and, unless publishNotReadyAddresses, is Ready and not terminating; a pod in
+  `notReadyAddresses` is selected, not Ready, not terminating (8.4) and the Service does not publish not-ready
+  addresses;
+- the converse: a selected, Ready, non-terminating pod with an IP that resolves a port is in `addresses`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import z3
+
+from invariants.smt.domains import Symbols, SymbolicPod, ValueDomain, bool_value
+from invariants.smt.framework import ProofContext, Verdict, combine, proof
+from kmodel.controllers import endpoints
+from kmodel.objects import Service, ServicePort
+
+__all__ = ["SERVICE_SHAPES", "MAX_PODS", "membership_claims", "symbolic_pods", "replay_membership",
+           "port_resolved_spec"]
+
+MAX_PODS = 20
+SELECTOR = {"app": "web", "tier": "frontend"}
+
+SERVICE_SHAPES: tuple[Service, ...] = (
+    Service("named", selector=SELECTOR, ports=(ServicePort(80, target_port="http"),)),
+    Service("named-publish", selector=SELECTOR, ports=(ServicePort(80, target_port="http"),),
+            publish_not_ready_addresses=True),
+    Service("numeric", selector=SELECTOR, ports=(ServicePort(80, target_port=8080),)),
+    Service("default-target", selector={"app": "web"}, ports=(ServicePort(80),)),
+    Service("two-ports", selector=SELECTOR, ports=(ServicePort(80, target_port="http", name="web"),
+                                                   ServicePort(53, target_port="dns", name="dns", protocol="UDP"))),
+    Service("headless", selector=SELECTOR, ports=()),
+    Service("headless-publish", selector=SELECTOR, ports=(), publish_not_ready_addresses=True),
+)
+
+
+def _target_names(service: Service) -> tuple[str, ...]:
+    return tuple(sp.target for sp in service.ports if isinstance(sp.target, str))
+
+
+def symbolic_pods(service: Service, count: int, symbols: Symbols) -> list[SymbolicPod]:
+    domain = ValueDomain.for_selectors(service.label_selector)
+    return [SymbolicPod(f"pod-{i}", domain, _target_names(service), symbols) for i in range(count)]
+
+
+def port_resolved_spec(pod: SymbolicPod, service: Service) -> Any:
+    """The claim's own statement of SEMANTICS 43 (not the code's): some Service port has a numeric target or a
+    container port slot with the target's name and the Service port's protocol; or the Service has no ports."""
+    if not service.ports:
+        return z3.BoolVal(True)
+    options = []
+    for sp in service.ports:
+        if not isinstance(sp.target, str):
+            options.append(z3.BoolVal(True))
+            continue
+        for c in pod.containers:
+            for p in c.ports:
+                options.append(z3.And(p.name.is_(sp.target), p.protocol.is_(sp.protocol)))
+    return z3.Or(*options)
+
+
+def membership_claims(pod: SymbolicPod, service: Service) -> dict[str, Any]:
+    """The per-pod claims for one Service, with the code's membership evaluated on the symbolic pod."""
+    selector = service.label_selector
+    selected = selector.matches_view(pod.labels)
+    in_ready, in_not_ready = endpoints.endpoint_membership(pod, service, selected)
+    publish = service.publish_not_ready_addresses
+    resolved = port_resolved_spec(pod, service)
+    ready_ok = z3.BoolVal(True) if publish else z3.And(pod.ready, z3.Not(pod.terminating))
+    return {
+        "an address is selected, has an IP, is not terminal and resolves a port":
+            z3.Implies(in_ready, z3.And(selected, pod.has_ip, z3.Not(pod.terminal), resolved)),
+        "an address is Ready and not terminating (unless publishNotReadyAddresses)":
+            z3.Implies(in_ready, ready_ok),
+        "a not-ready address is selected, not Ready, not terminating, and not published":
+            z3.Implies(in_not_ready, z3.And(selected, z3.Not(pod.ready), z3.Not(pod.terminating), pod.has_ip,
+                                            resolved, z3.BoolVal(not publish))),
+        "never both": z3.Not(z3.And(in_ready, in_not_ready)),
+        "converse: selected, Ready, not terminating, with an IP, resolving a port is an address":
+            z3.Implies(z3.And(selected, pod.ready, z3.Not(pod.terminating), pod.has_ip, resolved), in_ready),
+    }
+
+
+def replay_membership(service: Service, pods: list[Any]) -> dict[str, dict[str, bool]]:
+    """`desired_endpoints` on a real Cluster holding the Service and the pods: where each pod is listed."""
+    from kmodel.cluster import Cluster
+
+    cluster = Cluster.from_objects([service])
+    for pod in pods:
+        cluster = cluster.put_pod(pod)
+    desired = endpoints.desired_endpoints(cluster, service.name)
+    ready = {a.pod for a in desired.addresses} if desired else set()
+    not_ready = {a.pod for a in desired.not_ready_addresses} if desired else set()
+    return {p.name: {"ready": p.name in ready, "not_ready": p.name in not_ready} for p in pods}
+
+
+def _concrete_claims(service: Service, pod: Any, listed: dict[str, bool]) -> dict[str, bool]:
+    """The same claims on a concrete pod and where `desired_endpoints` listed it."""
+    selected = service.label_selector.matches(pod.labels)
+    has_ip = bool(pod.pod_ip)
+    resolved = not service.ports or any(endpoints.resolve_target_port(pod, sp) is not None for sp in service.ports)
+    publish = service.publish_not_ready_addresses
+    r, nr = listed["ready"], listed["not_ready"]
+    return {
+        "an address is selected, has an IP, is not terminal and resolves a port":
+            (not r) or (selected and has_ip and not pod.terminal and resolved),
+        "an address is Ready and not terminating (unless publishNotReadyAddresses)":
+            (not r) or publish or (pod.ready and not pod.terminating),
+        "a not-ready address is selected, not Ready, not terminating, and not published":
+            (not nr) or (selected and not pod.ready and not pod.terminating and has_ip and resolved and not publish),
+        "never both": not (r and nr),
+        "converse: selected, Ready, not terminating, with an IP, resolving a port is an address":
+            not (selected and pod.ready and not pod.terminating and has_ip and resolved) or r,
+    }
+
+
+def service_membership(ctx: ProofContext, service: Service, count: int = MAX_PODS) -> Verdict:
+    """Every claim for every set of `count` symbolic pods against one Service shape."""
+    sym = Symbols(f"{service.name}.")
+    pods = symbolic_pods(service, count, sym)
+    assumptions = list(sym.constraints)
+    for p in pods:
+        assumptions.extend(p.constraints())
+    per_pod = [membership_claims(p, service) for p in pods]
+    verdicts = []
+    for name in per_pod[0]:
+        claim = z3.And(*[claims[name] for claims in per_pod])
+
+        def decode(model: z3.ModelRef, name=name) -> dict[str, Any]:
+            concrete = [p.decode(model, i) for i, p in enumerate(pods)]
+            broken = [c.name for c, claims in zip(concrete, per_pod)
+                      if not bool_value(model, claims[name])]
+            shown = [c for c in concrete if c.name in broken] or concrete
+            return {"claim": name, "service": service, "pods": shown}
+
+        def replay(w: dict[str, Any], name=name) -> bool:
+            listed = replay_membership(w["service"], w["pods"])
+            return any(not _concrete_claims(w["service"], p, listed[p.name])[name] for p in w["pods"])
+
+        verdicts.append(lambda c=claim, d=decode, r=replay, n=name: ctx.check(
+            c, assumptions=assumptions, decode=d, replay=r, what=f"Service {service.name}: {n}"))
+    return combine(v() for v in verdicts)
+
+
+@proof("endpoints-membership", rules=("39", "40", "41", "42", "43", "8.4"))
+def prove_endpoints_membership(ctx: ProofContext) -> Verdict:
+    """Endpoint membership implies selected, Ready, not terminating, with an IP and a resolved port (unless
+    publishNotReadyAddresses), for every set of up to 20 pods; and the converse."""
+    return combine(v() for v in [lambda s=s: service_membership(ctx, s) for s in SERVICE_SHAPES])
+
+
+__all__ += ["service_membership", "prove_endpoints_membership", "attrs"]

@@ -1,0 +1,124 @@
+"""Proofs about the replication controller, over its own arithmetic (SEMANTICS 29, 30, 55, 60).
+
+`kmodel.controllers.replication.replica_diff` and `burst_capped` are looked up on the module at proof time and
+run on Z3 integers. Counterexamples are replayed through the controller itself: a Cluster holding a
+ReplicationController and its pods, one `sync_controller` round applied with `kmodel.step`.
+
+`replicas-converge`:
+- one sync with no faults: the controller creates -diff or deletes diff pods for the capped diff (SEMANTICS 29.4,
+  30), so with d = |active - desired|: d > 0 strictly decreases by min(d, 500), never below 0 and never
+  overshooting; d = 0 proposes nothing (quiescence). As a ranking function: ceil(d / 500) drops by exactly 1 per
+  sync, so d reaches 0 after exactly ceil(|d| / 500) syncs, for every active and desired count (one-step
+  inductive, no bound on the counts).
+- with capacity short: once the controller and the scheduler are quiet, the pods that stay Pending are exactly
+  the shortfall max(0, desired - free pod slots), for every cluster of up to `SHORTFALL_NODES` nodes
+  (the scheduler's own filter decides whether a pod fits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+
+from invariants.smt.domains import Symbols, int_value
+from invariants.smt.framework import ProofContext, Verdict, combine, proof
+from kmodel.controllers import replication
+from kmodel.logic import all_of, implies, ite
+
+__all__ = ["sync_step", "convergence_lemmas", "replay_sync", "BURST"]
+
+BURST = replication.BURST_REPLICAS
+
+
+def _abs(x: Any) -> Any:
+    return ite(x >= 0, x, -x)
+
+
+def _ceil_div(x: Any, n: int) -> Any:
+    return (x + (n - 1)) / n if isinstance(x, z3.ExprRef) else -(-x // n)
+
+
+def sync_step(active: Any, desired: Any) -> tuple[Any, Any]:
+    """(the capped diff, the active count after the sync's single create-or-delete write).
+
+    `sync_controller` turns a negative capped diff into `ReplicaSetCreatePods(-diff)` and a positive one into
+    `ReplicaSetDeletePods` of `diff` claimed active pods, so the active count moves by exactly -diff.
+    """
+    capped = replication.burst_capped(replication.replica_diff(active, desired))
+    return capped, active - capped
+
+
+def _claims(active: Any, desired: Any) -> dict[str, Any]:
+    capped, after = sync_step(active, desired)
+    d = _abs(active - desired)
+    d_after = _abs(after - desired)
+    return {
+        "decreases strictly, by min(d, 500)": implies(d > 0, all_of(d_after < d, d - d_after == ite(d < BURST, d, BURST))),
+        "never deletes more pods than exist": after >= 0,
+        "quiet at the desired count": implies(d == 0, capped == 0),
+        "ceil(d / 500) drops by one per sync": implies(d > 0, _ceil_div(d_after, BURST) == _ceil_div(d, BURST) - 1),
+    }
+
+
+def replay_sync(active: int, desired: int) -> dict[str, Any]:
+    """One real sync: a ReplicationController with `desired` replicas and `active` pods it owns (unbound, so the
+    deletes complete at once), `sync_controller`'s events applied as `settle` applies them (an event whose guard
+    fails is dropped, never forced). The counts after."""
+    from kmodel.cluster import Cluster
+    from kmodel.objects import Container, OwnerRef, Pod, PodTemplate, ReplicationController
+
+    template = PodTemplate(labels={"app": "web"}, containers=(Container(name="app"),))
+    rc = ReplicationController(name="web", replicas=desired, selector={"app": "web"}, template=template,
+                               uid="uid-rc")
+    cluster = Cluster.from_objects([rc])
+    owner = OwnerRef(rc.kind, rc.name, rc.uid)
+    for i in range(active):
+        cluster = cluster.put_pod(Pod.from_template(f"web-{i:05d}", template, owner=owner, uid=f"uid-p{i}",
+                                                    creation_index=i + 1))
+    rc = cluster.controllers[rc.key]
+    events = replication.sync_controller(cluster, rc)
+    applied = 0
+    for event in events:
+        if event.guard(cluster):
+            cluster = event.apply(cluster)
+            applied += 1
+    return {"active_after": replication.claimed_active_count(cluster, rc), "proposed": len(events),
+            "applied": applied}
+
+
+def convergence_lemmas(ctx: ProofContext) -> Verdict:
+    """Each claim of one sync, for every active >= 0 and desired >= 0 (module docstring)."""
+    verdicts = []
+    for name in _claims(0, 0):
+        sym = Symbols(f"sync[{name}].")
+        active, desired = sym.int("active", lo=0), sym.int("desired", lo=0)
+        claim = _claims(active, desired)[name]
+
+        def decode(model: z3.ModelRef, active=active, desired=desired, name=name) -> dict[str, Any]:
+            return {"claim": name, "active": int_value(model, active), "desired": int_value(model, desired)}
+
+        def replay(w: dict[str, Any], name=name) -> bool:
+            a, want = w["active"], w["desired"]
+            after = replay_sync(a, want)["active_after"]
+            d, d_after = abs(a - want), abs(after - want)
+            if name.startswith("decreases"):
+                return d > 0 and not (d_after < d and d - d_after == min(d, BURST))
+            if name.startswith("never"):
+                return after < 0
+            if name.startswith("quiet"):
+                return d == 0 and after != a
+            return d > 0 and -(-d_after // BURST) != -(-d // BURST) - 1
+
+        verdicts.append(lambda c=claim, s=sym, d=decode, r=replay, n=name, a=active, w=desired: ctx.check(
+            c, assumptions=s.constraints, decode=d, replay=r, what=n, prefer=[a <= 1200, w <= 1200]))
+    return combine(v() for v in verdicts)
+
+
+@proof("replicas-converge", rules=("29", "30", "55", "60"))
+def prove_replicas_converge(ctx: ProofContext) -> Verdict:
+    """With no faults |active - desired| strictly decreases at every sync (by at most 500) and reaches 0 within
+    ceil(|d| / 500) syncs; with capacity short, the shortfall equals the Pending pods."""
+    from invariants.smt import scheduling
+
+    return combine(v() for v in (lambda: convergence_lemmas(ctx), lambda: scheduling.shortfall_lemma(ctx)))

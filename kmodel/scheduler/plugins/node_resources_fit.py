@@ -1,0 +1,83 @@
+"""NodeResourcesFit (SEMANTICS 55.8, 57, 8.12): the Filter on requests and pod count, and the LeastAllocated
+score (weight 1 in the kubernetes profile).
+
+Filter (`fitsRequest`): the node's pod count plus one must not exceed allocatable `pods` (kubelet maxPods);
+for cpu and memory, a pod that requests some amount must find it free: `request <= allocatable - requested`,
+where `requested` sums the actual requests of the node's bound, non-terminal pods. A resource the pod does not
+request is not checked (so a zero-request pod fits an over-committed node, as upstream).
+
+LeastAllocated: per resource `(allocatable - requested) * 100 / allocatable` in int64 division, 0 when
+allocatable is 0 or the request exceeds it; the node score is the weighted mean (cpu 1, memory 1) with int64
+division. `requested` here is the node's NonZeroRequested plus the incoming pod's non-zero request: a container
+without a request counts 100m cpu and 200 MiB (SEMANTICS 57). Following SEMANTICS 8.12, a resource with
+allocatable 0 still counts in the weight sum (scoring 0).
+"""
+
+from __future__ import annotations
+
+from kmodel.cluster import NodeUsage, nonzero_requests, pod_requests
+from kmodel.logic import Bool, Int, all_of, any_of, idiv, ite, le, lt
+from kmodel.scheduler.framework import MAX_NODE_SCORE, FilterPlugin, ScorePlugin
+
+NAME = "NodeResourcesFit"
+TOO_MANY_PODS = "Too many pods"
+INSUFFICIENT_CPU = "Insufficient cpu"
+INSUFFICIENT_MEMORY = "Insufficient memory"
+CPU_WEIGHT = MEMORY_WEIGHT = 1
+
+_NO_USAGE = NodeUsage()
+
+
+def resource_fits(request: Int, allocatable: Int, requested: Int) -> Bool:
+    """One resource of `fitsRequest`: unrequested, or at most what is left."""
+    return any_of(request == 0, le(request, allocatable - requested))
+
+
+def pods_fit(pods_on_node: Int, max_pods: Int) -> Bool:
+    return le(pods_on_node + 1, max_pods)
+
+
+def fits(pod, node, cluster) -> Bool:
+    usage = cluster.node_usage.get(node.name, _NO_USAGE)
+    req = pod_requests(pod)
+    return all_of(pods_fit(usage.pods, node.max_pods),
+                  resource_fits(req.cpu, node.allocatable.cpu, usage.requested.cpu),
+                  resource_fits(req.memory, node.allocatable.memory, usage.requested.memory))
+
+
+def reasons(pod, node, cluster) -> tuple[str, ...]:
+    """Every insufficient resource, in upstream's order: pods, cpu, memory."""
+    usage = cluster.node_usage.get(node.name, _NO_USAGE)
+    req = pod_requests(pod)
+    out = []
+    if not pods_fit(usage.pods, node.max_pods):
+        out.append(TOO_MANY_PODS)
+    if not resource_fits(req.cpu, node.allocatable.cpu, usage.requested.cpu):
+        out.append(INSUFFICIENT_CPU)
+    if not resource_fits(req.memory, node.allocatable.memory, usage.requested.memory):
+        out.append(INSUFFICIENT_MEMORY)
+    return tuple(out)
+
+
+def least_requested_score(requested: Int, capacity: Int) -> Int:
+    """`leastRequestedScore`: `(capacity - requested) * 100 / capacity`, 0 when capacity is 0 or exceeded."""
+    bad = any_of(capacity == 0, lt(capacity, requested))
+    return ite(bad, 0, idiv((capacity - requested) * MAX_NODE_SCORE, ite(capacity == 0, 1, capacity)))
+
+
+def least_allocated(cpu_requested: Int, cpu_capacity: Int, mem_requested: Int, mem_capacity: Int) -> Int:
+    """LeastAllocated's node score: the weighted mean of the per-resource scores, int64 division."""
+    total = least_requested_score(cpu_requested, cpu_capacity) * CPU_WEIGHT + \
+        least_requested_score(mem_requested, mem_capacity) * MEMORY_WEIGHT
+    return idiv(total, CPU_WEIGHT + MEMORY_WEIGHT)
+
+
+def score(pod, node, cluster, state=None) -> Int:
+    usage = cluster.node_usage.get(node.name, _NO_USAGE)
+    nz = nonzero_requests(pod)
+    return least_allocated(usage.nonzero_requested.cpu + nz.cpu, node.allocatable.cpu,
+                           usage.nonzero_requested.memory + nz.memory, node.allocatable.memory)
+
+
+PLUGIN = FilterPlugin(NAME, fits, reasons)
+LEAST_ALLOCATED = ScorePlugin(NAME, score)

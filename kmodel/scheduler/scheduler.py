@@ -1,0 +1,140 @@
+"""kube-scheduler as a pure reconciler: its two writes as events, and what it proposes (SEMANTICS 55 to 62).
+
+Events (actor CONTROLLER):
+- `SchedulerBindPod(pod, node)`: the Binding write, `spec.nodeName = node`. Enabled when the pod exists, is
+  unbound, not terminal and not being deleted (the scheduler skips deleted pods), and the node exists and passes
+  the profile's filters. The guard does **not** ask for the best node: optimality is the invariant
+  `schedule-least-loaded`'s to check, so a wrong choice is caught by a rule rather than hidden by a guard.
+  Binding clears the recorded unschedulable reasons (PodScheduled becomes True).
+- `SchedulerMarkUnschedulable(pod, reasons)`: the PodScheduled=False/Unschedulable status write with the FitError
+  reasons. Enabled while the pod is queued and the reasons differ from those recorded, so it is proposed once
+  per distinct verdict.
+
+`reconcile(cluster)` walks the scheduling queue (`Cluster.unscheduled`, creation order: PrioritySort with equal
+priorities orders by creation, SEMANTICS 55.2) and proposes one write per queued pod: the fast path's choice
+(`choose_node`), or the unschedulable verdict. Like the real scheduler's cache, which *assumes* a pod on its node
+before the bind completes, each proposal is computed on the state with the earlier binds of the same round
+applied, so `settle` (which applies a round's writes in order) never places two pods on a stale view.
+
+The event source offered to the engines (`enabled`) is the prefix of that list up to the first bind: every bind
+an engine may pick is optimal in the state it is applied to, the scheduler's one-pod-at-a-time cycle. (Later
+binds of the round assume the first one, so offering them before it would let an engine apply a choice made
+for a state that does not exist.)
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from kmodel.cluster import Cluster
+from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.objects import Pod
+from kmodel.scheduler import index as fast
+from kmodel.scheduler import reference
+from kmodel.scheduler.framework import ScheduleResult
+from kmodel.scheduler.profiles import TEXTBOOK, profile_of
+
+
+def choose_node(cluster: Cluster, pod: Pod) -> ScheduleResult:
+    """The scheduling decision for a pod through the fast path: O(1) for a queued pod under the textbook profile
+    (the group tree's root), one fused pass for kubernetes (`index.kubernetes_fast`). Unschedulable pods fall
+    back to the reference scan, which also gathers the rejection reasons."""
+    profile = profile_of(cluster)
+    if profile is TEXTBOOK:
+        key = fast.textbook_choice(cluster, pod)
+        if key is None:
+            return reference.schedule(cluster, pod)
+        return ScheduleResult(key[2], (), (key[2],))
+    return fast.kubernetes_fast(cluster, pod)
+
+
+def _compile_bound():
+    """`attrs.evolve(pod, node_name=node, unschedulable_reasons=())` as straight-line slot writes (the pod is
+    already valid and Pod has no validators; the converters would return the same values): a bind is the
+    scheduler's hot path."""
+    changed = {"node_name": "node_name", "unschedulable_reasons": "()"}
+    env = {"_new": object.__new__, "Pod": Pod}
+    lines = ["def bound(p, node_name):", "    n = _new(Pod)"]
+    for i, a in enumerate(attrs.fields(Pod)):
+        env[f"_set{i}"] = Pod.__dict__[a.name].__set__
+        lines.append(f"    _set{i}(n, {changed.get(a.name, 'p.' + a.name)})")
+    lines.append("    return n")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list above
+    return env["bound"]
+
+
+bound = _compile_bound()
+
+
+def _schedulable(pod: Pod | None) -> bool:
+    return pod is not None and pod.node_name is None and pod.deletion_timestamp is None and not pod.terminal
+
+
+@attrs.frozen
+class SchedulerBindPod(Event):
+    """The scheduler binds a queued pod to a node that passes the profile's filters (SEMANTICS 55)."""
+
+    actor = CONTROLLER
+    pod: str
+    node: str
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        if not _schedulable(pod):
+            return False
+        node = cluster.nodes.get(self.node)
+        if node is None:
+            return False
+        cpu, memory, selector = fast.shape_of(pod)  # type: ignore[arg-type]
+        return fast.feasible_for_shape(cpu, memory, selector, node, cluster.node_usage.get(self.node))
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.put_pod(bound(cluster.pods[self.pod], self.node))
+
+
+@attrs.frozen
+class SchedulerMarkUnschedulable(Event):
+    """The scheduler records why no node fits (PodScheduled=False, reason Unschedulable, SEMANTICS 55)."""
+
+    actor = CONTROLLER
+    pod: str
+    reasons: tuple[str, ...] = attrs.field(converter=tuple)
+
+    def guard(self, cluster: Cluster) -> bool:
+        pod = cluster.pods.get(self.pod)
+        return _schedulable(pod) and pod.unschedulable_reasons != self.reasons  # type: ignore[union-attr]
+
+    def apply(self, cluster: Cluster) -> Cluster:
+        return cluster.put_pod(attrs.evolve(cluster.pods[self.pod], unschedulable_reasons=self.reasons))
+
+
+def queue(cluster: Cluster) -> list[str]:
+    """The scheduling queue: unbound, active pods in creation order (name breaks ties)."""
+    return [name for _, name in sorted((i, n) for n, i in cluster.unscheduled.items())]
+
+
+def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """One proposal per queued pod, each computed with the round's earlier binds assumed (module docstring)."""
+    out: list[Event] = []
+    assumed = cluster
+    for name in queue(cluster):
+        pod = assumed.pods[name]
+        result = choose_node(assumed, pod)
+        if result.node is not None:
+            event: Event = SchedulerBindPod(name, result.node)
+            assumed = event.apply(assumed)
+            out.append(event)
+        elif result.reasons != pod.unschedulable_reasons:
+            out.append(SchedulerMarkUnschedulable(name, result.reasons))
+    return tuple(out)
+
+
+@event_source("scheduler", CONTROLLER)
+def _proposals(cluster: Cluster) -> tuple[Event, ...]:
+    """The proposals up to and including the first bind (see the module docstring)."""
+    out = []
+    for event in reconcile(cluster):
+        out.append(event)
+        if isinstance(event, SchedulerBindPod):
+            break
+    return tuple(out)
