@@ -30,6 +30,10 @@ from kmodel.objects import (
     Resources,
     Service,
 )
+from kmodel.objects import FAILED as _FAILED
+from kmodel.objects import SUCCEEDED as _SUCCEEDED
+
+_TERMINAL_PHASES = frozenset((_SUCCEEDED, _FAILED))  # Pod.terminal
 
 EMPTY = immutables.Map()
 
@@ -258,7 +262,8 @@ class Cluster:
 
     def _reindex_pod(self, old: Pod | None, new: Pod | None, pods: immutables.Map) -> "Cluster":
         # The scheduler's hot path (a bind is one put_pod): each index is touched only when a field it depends
-        # on changed, and the new state is assembled by `_with_pod_indexes` rather than `attrs.evolve`.
+        # on changed (identity first: writes copy unchanged fields by reference), properties are inlined, and
+        # the new state is assembled by `_with_pod_indexes` rather than `attrs.evolve`.
         name = (new or old).name  # type: ignore[union-attr]
         by_node, by_owner, orphans = self.pods_by_node, self.pods_by_owner, self.orphans
         members, usage, owner_counts = self.service_members, self.node_usage, self.owner_node_counts
@@ -270,16 +275,18 @@ class Cluster:
                 by_node = _set_remove(by_node, o_node, name)
             if n_node is not None:
                 by_node = _set_add(by_node, n_node, name)
+        both = old is not None and new is not None
+        same_owner = both and (old.owner is new.owner or old.owner == new.owner)  # type: ignore[union-attr]
         o_owner = old.owner.key if old is not None and old.owner is not None else None
-        n_owner = new.owner.key if new is not None and new.owner is not None else None
-        if o_owner != n_owner or (old is None) != (new is None):
+        n_owner = (o_owner if same_owner else new.owner.key) if new is not None and new.owner is not None else None
+        if not same_owner:
             if old is not None:
                 by_owner = _set_remove(by_owner, o_owner, name) if o_owner else by_owner
                 orphans = orphans if o_owner else orphans.delete(name)
             if new is not None:
                 by_owner = _set_add(by_owner, n_owner, name) if n_owner else by_owner
                 orphans = orphans if n_owner else orphans.set(name, True)
-        if old is None or new is None or old.labels != new.labels:
+        if not both or (old.labels is not new.labels and old.labels != new.labels):  # type: ignore[union-attr]
             for svc_name, svc in self.services.items():
                 sel = svc.label_selector
                 if sel is None:
@@ -290,19 +297,22 @@ class Cluster:
                     members = _set_remove(members, svc_name, name)
                 elif now and not was:
                     members = _set_add(members, svc_name, name)
-        o_use = old is not None and o_node is not None and not old.terminal
-        n_use = new is not None and n_node is not None and not new.terminal
+        o_use = o_node is not None and old.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
+        n_use = n_node is not None and new.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
         if o_use != n_use or (o_use and (o_node != n_node or (old.containers is not new.containers  # type: ignore
                                                               and old.requests != new.requests))):  # type: ignore
             if o_use:
                 u = usage[o_node]
-                u = NodeUsage(u.requested - pod_requests(old), u.pods - 1,  # type: ignore[arg-type]
-                              u.nonzero_requested - nonzero_requests(old))  # type: ignore[arg-type]
+                r, nz = pod_requests(old), nonzero_requests(old)  # type: ignore[arg-type]
+                u = NodeUsage(Resources(u.requested.cpu - r.cpu, u.requested.memory - r.memory), u.pods - 1,
+                              Resources(u.nonzero_requested.cpu - nz.cpu, u.nonzero_requested.memory - nz.memory))
                 usage = usage.set(o_node, u) if u.pods else usage.delete(o_node)
             if n_use:
                 u = usage.get(n_node, _NO_USAGE)
-                usage = usage.set(n_node, NodeUsage(u.requested + pod_requests(new), u.pods + 1,  # type: ignore
-                                                    u.nonzero_requested + nonzero_requests(new)))  # type: ignore
+                r, nz = pod_requests(new), nonzero_requests(new)  # type: ignore[arg-type]
+                usage = usage.set(n_node, NodeUsage(
+                    Resources(u.requested.cpu + r.cpu, u.requested.memory + r.memory), u.pods + 1,
+                    Resources(u.nonzero_requested.cpu + nz.cpu, u.nonzero_requested.memory + nz.memory)))
         o_spread = o_use and o_owner is not None and old.deletion_timestamp is None  # type: ignore[union-attr]
         n_spread = n_use and n_owner is not None and new.deletion_timestamp is None  # type: ignore[union-attr]
         if o_spread != n_spread or (o_spread and (o_owner != n_owner or o_node != n_node)):
@@ -310,8 +320,10 @@ class Cluster:
                 owner_counts = _count_add(owner_counts, o_owner, o_node, -1)  # type: ignore[arg-type]
             if n_spread:
                 owner_counts = _count_add(owner_counts, n_owner, n_node, +1)  # type: ignore[arg-type]
-        o_queued = old is not None and o_node is None and old.active
-        n_queued = new is not None and n_node is None and new.active
+        o_queued = o_node is None and old is not None and old.deletion_timestamp is None and \
+            old.phase not in _TERMINAL_PHASES
+        n_queued = n_node is None and new is not None and new.deletion_timestamp is None and \
+            new.phase not in _TERMINAL_PHASES
         if n_queued:
             if not o_queued or old.creation_index != new.creation_index:  # type: ignore[union-attr]
                 unscheduled = unscheduled.set(name, new.creation_index)  # type: ignore[union-attr]

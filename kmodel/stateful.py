@@ -55,11 +55,17 @@ class Coverage:
 
 
 def richness(cluster: Cluster) -> dict[str, float]:
-    """Observations `target()` steers towards."""
-    not_ready = sum(1 for p in cluster.pods.values() if p.node_name and not p.ready)
-    restarts = sum(c.status.restart_count for p in cluster.pods.values() for c in p.containers)
+    """Observations `target()` steers towards: pods not ready, restarts, pending pods, and probe failure
+    streaks (a liveness kill needs failureThreshold failures in a row)."""
+    not_ready = restarts = streak = 0
+    for p in cluster.pods.values():
+        not_ready += bool(p.node_name and not p.ready)
+        for c in p.containers:
+            restarts += c.status.restart_count
+            streak = max(streak, c.status.liveness.failures, c.status.startup.failures)
     pending = sum(1 for p in cluster.pods.values() if p.node_name is None)
-    return {"pods not ready": float(not_ready), "restarts": float(min(restarts, 10)), "pending pods": float(pending)}
+    return {"pods not ready": float(not_ready), "restarts": float(min(restarts, 10)),
+            "pending pods": float(pending), "probe failure streak": float(streak)}
 
 
 def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] | None = None,
@@ -82,6 +88,7 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             self.cluster: Cluster | None = None
             self.initial: Cluster | None = None
             self.events: list[Event] = []
+            self.best: dict[str, float] = {}
 
         @initialize(cluster=initial)
         def start(self, cluster: Cluster) -> None:
@@ -131,6 +138,7 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 if broken:
                     return
                 self.events.append(ev)
+                cov.merge_state(after, witness_names)
                 profile = before.config.profile
                 broken.extend(v for inv in safety if inv.applies_to(profile)
                               for v in (inv.predicate(before, ev, after) if inv.kind == invariants.TRANSITION
@@ -153,9 +161,14 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 self._fail(violations, True)
 
         @invariant()
-        def steer(self) -> None:
+        def observe_richness(self) -> None:
             if self.cluster is not None:
                 for label, value in richness(self.cluster).items():
-                    target(value, label=label)
+                    self.best[label] = max(self.best.get(label, 0.0), value)
+
+        def teardown(self) -> None:
+            """Steer generation towards runs that reach rich states (one `target` per label per run)."""
+            for label, value in self.best.items():
+                target(value, label=label)
 
     return KubernetesMachine

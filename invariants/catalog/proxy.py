@@ -9,26 +9,37 @@ from invariants.registry import SOMETIMES, TRANSITION, Violation, invariant
 
 @invariant("traffic-only-to-ready", kind=TRANSITION, rules=("43", "44"), witness="sometimes-routing-choice")
 def traffic_only_to_ready(before, event, after):
-    """A connection only reaches a pod that is a ready address of the Service, Ready and not terminating, on the
-    target port resolved for that pod; a terminating-but-serving pod only when no ready address remains."""
+    """A connection only reaches a ready address of the Service's Endpoints (what kube-proxy watches: a pod that
+    just turned not Ready keeps traffic until the next endpoints sync, as in a real cluster), on the target
+    port resolved for that pod; a terminating-but-serving pod only when no ready address remains (SEMANTICS 44)."""
     if type(event).__name__ != "RouteConnection":
         return
     svc = before.services.get(event.service)
     pod = before.pods.get(event.pod)
     where = (f"Service/{event.service}", f"Pod/{event.pod}")
-    if svc is None or pod is None:
-        yield Violation("traffic-only-to-ready", f"connection to {event.service} routed to missing {event.pod}", where)
+    if svc is None:
+        yield Violation("traffic-only-to-ready", f"connection routed for missing Service/{event.service}", where)
+        return
+    if pod is None:
+        # The pod is gone but the Endpoints still list it: kube-proxy routes by the Endpoints, so this is the
+        # endpoints controller's lag (the race preStop sleeps exist for), not a routing error. The address must
+        # still be a ready one and the port the one recorded for it.
+        endpoints = before.endpoints.get(event.service)
+        recorded = [a for a in (endpoints.addresses if endpoints else ()) if a.pod == event.pod]
+        if not recorded or event.target_port not in {p.port for p in recorded[0].ports}:
+            yield Violation("traffic-only-to-ready", f"connection routed to {event.pod}, which neither exists nor "
+                            "is a ready address on that port", where)
         return
     ready, _ = listed(before.endpoints.get(event.service))
-    fallback = not ready
-    if fallback:
+    if ready:
+        ok = event.pod in ready
+        why = "not a ready address of the Service's Endpoints"
+    else:  # ProxyTerminatingEndpoints fallback: only serving (Ready) terminating pods
         ok = pod.terminating and pod.ready
-    else:
-        ok = event.pod in ready and pod.ready and not pod.terminating
+        why = "not a serving terminating pod, and no ready address exists"
     if not ok:
         yield Violation("traffic-only-to-ready", f"connection to Service/{event.service} routed to {event.pod}, "
-                        f"which is {'terminating' if pod.terminating else 'not Ready' if not pod.ready else 'not a ready endpoint'}",
-                        where)
+                        f"which is {why}", where)
         return
     ports = [sp for sp in svc.ports if sp.port == event.port or sp.name == event.port] if svc.ports else []
     expected = {find_port(pod, sp) for sp in ports}
@@ -40,10 +51,5 @@ def traffic_only_to_ready(before, event, after):
 
 @invariant("sometimes-routing-choice", kind=SOMETIMES, applies=_has_selecting_service)
 def routing_choice(cluster):
-    """Some Service has a ready endpoint while another selected pod is not Ready: routing has a wrong choice to
-    avoid."""
-    for name, members in cluster.service_members.items():
-        ready, _ = listed(cluster.endpoints.get(name))
-        if ready and any(not cluster.pods[p].ready for p in members):
-            return True
-    return False
+    """Some Service's Endpoints hold ready and not-ready addresses at once: routing has a wrong choice to avoid."""
+    return any(e.addresses and e.not_ready_addresses for e in cluster.endpoints.values())

@@ -36,6 +36,8 @@ from kmodel.labels import (
 __all__ = [
     "DomainError", "ValueDomain", "SymbolicLabels", "requirements_of", "bool_value", "int_value",
     "Symbols", "SymbolicEnum", "flat", "SymbolicPod", "SymbolicContainer", "SymbolicContainerPort", "PROTOCOLS",
+    "SymbolicResources", "SymbolicUsage", "SymbolicNodeLabels", "SymbolicNode", "SymbolicSchedulingCluster",
+    "node_name",
 ]
 
 _INT64_MAX = (1 << 63) - 1
@@ -405,3 +407,114 @@ class SymbolicPod:
             pod_ip=None if ip is None else f"10.0.{index // 250}.{index % 250 + 1}",
             deletion_timestamp=0 if bool_value(model, self.terminating) else None,
             creation_index=index + 1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Symbolic nodes and a symbolic cluster view (for the scheduling proofs)
+
+
+class SymbolicResources:
+    """cpu (millicores) and memory (bytes) as Z3 integers, read like `kmodel.objects.Resources`."""
+
+    def __init__(self, cpu: Any, memory: Any) -> None:
+        self.cpu = cpu
+        self.memory = memory
+
+
+class SymbolicUsage:
+    """What the scheduler reads of a node's usage (`kmodel.cluster.NodeUsage`): bound pods and their requests."""
+
+    def __init__(self, pods: Any, requested: SymbolicResources, nonzero_requested: SymbolicResources) -> None:
+        self.pods = pods
+        self.requested = requested
+        self.nonzero_requested = nonzero_requested
+
+
+class SymbolicNodeLabels:
+    """A node's labels as the nodeSelector filter reads them (`labels.get(key)`): per key, absent or one of the
+    values the nodeSelector mentions or a fresh one (exact for equality tests, as for `ValueDomain`)."""
+
+    def __init__(self, prefix: str, wanted: Mapping[str, str], symbols: Symbols) -> None:
+        self._values = {k: SymbolicEnum(f"{prefix}[{k}]", (None, v, "other")) for k, v in wanted.items()}
+        for e in self._values.values():
+            symbols.require(*e.constraints())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        e = self._values.get(key)
+        if e is None:
+            raise DomainError(f"node label {key!r} was not declared for this proof")
+        return e
+
+    def decode(self, model: z3.ModelRef) -> dict[str, str]:
+        out = {}
+        for k, e in self._values.items():
+            v = e.decode(model)
+            if v is not None:
+                out[k] = v
+        return out
+
+
+def node_name(position: int) -> str:
+    """The concrete name of the node at a position: names sort as positions do."""
+    return f"node-{position:03d}"
+
+
+class SymbolicNode:
+    """A node whose scheduling-relevant state is symbolic: allocatable cpu/memory, maxPods, Ready, cordoned,
+    nodeSelector labels. Its `name` is its position in name order (an int): the scheduler only looks names up
+    and orders them, and the order-isomorphic integer keeps the rank tuple numeric for Z3."""
+
+    def __init__(self, position: int, symbols: Symbols, selector_labels: Mapping[str, str] = {}) -> None:
+        p = f"n{position}."
+        self.name = position
+        self.labels = SymbolicNodeLabels(p + "labels", selector_labels, symbols)
+        self.allocatable = SymbolicResources(symbols.int(p + "cpu", lo=0), symbols.int(p + "memory", lo=0))
+        self.max_pods = symbols.int(p + "max_pods", lo=0)
+        self.ready = symbols.bool(p + "ready")
+        self.unschedulable = symbols.bool(p + "unschedulable")
+        self.usage = SymbolicUsage(
+            symbols.int(p + "pods", lo=0),
+            SymbolicResources(symbols.int(p + "requested_cpu", lo=0), symbols.int(p + "requested_memory", lo=0)),
+            SymbolicResources(symbols.int(p + "nonzero_cpu", lo=0), symbols.int(p + "nonzero_memory", lo=0)))
+        self.siblings = symbols.int(p + "siblings", lo=0)
+        u = self.usage
+        # Realisable by pods: siblings are among the bound pods, and a request needs a pod to carry it.
+        symbols.require(self.siblings <= u.pods,
+                        z3.Implies(z3.Or(u.requested.cpu > 0, u.requested.memory > 0), u.pods >= 1))
+
+    def decode(self, model: z3.ModelRef) -> dict[str, Any]:
+        return {
+            "name": node_name(self.name),
+            "labels": self.labels.decode(model),
+            "cpu": int_value(model, self.allocatable.cpu),
+            "memory": int_value(model, self.allocatable.memory),
+            "max_pods": int_value(model, self.max_pods),
+            "ready": bool_value(model, self.ready),
+            "unschedulable": bool_value(model, self.unschedulable),
+            "pods": int_value(model, self.usage.pods),
+            "siblings": int_value(model, self.siblings),
+            "requested_cpu": int_value(model, self.usage.requested.cpu),
+            "requested_memory": int_value(model, self.usage.requested.memory),
+        }
+
+
+class SymbolicSchedulingCluster:
+    """The part of `kmodel.cluster.Cluster` the scheduler's filters and the textbook rank read, over symbolic
+    nodes: `nodes`, `node_usage.get`, `usage`, `owner_pods_on` (the pod's controller is `owner_key`)."""
+
+    def __init__(self, nodes: Iterable[SymbolicNode], owner_key: str, profile: str = "textbook") -> None:
+        from kmodel.cluster import Config
+
+        self.nodes = {n.name: n for n in nodes}
+        self.node_usage = {n.name: n.usage for n in self.nodes.values()}
+        self.owner_key = owner_key
+        self.config = Config(profile=profile)
+        self.services: dict = {}
+
+    def usage(self, name: Any) -> SymbolicUsage:
+        return self.node_usage[name]
+
+    def owner_pods_on(self, owner_key: str, name: Any) -> Any:
+        if owner_key != self.owner_key:
+            return 0
+        return self.nodes[name].siblings

@@ -94,9 +94,15 @@ def is_claimed(controller: Controller, pod: Pod) -> bool:
     return pod.owner == owner_ref(controller) and controller.label_selector.matches(pod.labels)
 
 
+def is_active(pod: Pod) -> bool:
+    """`FilterActivePods`: not Succeeded or Failed, and not being deleted (SEMANTICS 29.2). Terminating pods are
+    not counted, so their replacements are created at once."""
+    return pod.active
+
+
 def is_claimed_active(controller: Controller, pod: Pod) -> bool:
     """A pod the controller counts towards its replicas (SEMANTICS 29.2, 36)."""
-    return pod.active and is_claimed(controller, pod)
+    return is_active(pod) and is_claimed(controller, pod)
 
 
 class Claim(NamedTuple):
@@ -124,10 +130,10 @@ def claim_pods(cluster: Cluster, controller: Controller) -> Claim:
     claimed: list[Pod] = []
     release: list[Pod] = []
     for pod in cluster.pods_owned_by(controller.key):
-        if pod.owner != ref or not pod.active:
+        if pod.owner != ref or not is_active(pod):
             continue
         (claimed if selector.matches(pod.labels) else release).append(pod)
-    adopt = [pod for pod in cluster.orphan_pods() if pod.active and selector.matches(pod.labels)]
+    adopt = [pod for pod in cluster.orphan_pods() if is_active(pod) and selector.matches(pod.labels)]
     by_name = lambda p: p.name  # noqa: E731
     return Claim(tuple(sorted(claimed, key=by_name)), tuple(sorted(adopt, key=by_name)),
                  tuple(sorted(release, key=by_name)))

@@ -316,6 +316,12 @@ def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | Non
     if index is None:
         return None
     name = (new or old).name  # type: ignore[union-attr]
+    if old is not None and new is not None and old.node_name is None and new.node_name is not None and \
+            old.containers is new.containers and old.owner is new.owner and old.labels is new.labels and \
+            old.node_selector is new.node_selector and name not in cluster.unscheduled:
+        gkey = index.queued.get(name)
+        if gkey is not None:
+            return _bind_queued(index, cluster, name, gkey, new.node_name)
     was_queued = name in index.queued
     now_queued = name in cluster.unscheduled
     if was_queued:
@@ -334,6 +340,23 @@ def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | Non
     if now_queued and not was_queued:
         index = _enqueue(index, name, group_key(new, cluster), cluster)  # type: ignore[arg-type]
     return index
+
+
+def _bind_queued(index: TextbookIndex, cluster, name: str, gkey: tuple, node_name: str) -> TextbookIndex:
+    """The scheduler's bind, in one pass: the pod leaves the queue (its group's count drops, the group goes
+    when it was the last) and its node's leaf is refreshed in every remaining tree."""
+    groups = index.groups
+    pos = index.positions.get(node_name)
+    update = _updater(index.height)
+    for key, group in groups.items():
+        queued = group.queued - 1 if key is gkey or key == gkey else group.queued
+        if not queued:
+            groups = groups.delete(key)
+            continue
+        tree = group.tree if pos is None else update(group.tree, pos, leaf_key(key, node_name, cluster))
+        groups = groups.set(key, Group(tree, queued))
+    return TextbookIndex(index.profile, index.positions, index.size, index.height, groups,
+                         index.queued.delete(name))
 
 
 def on_node(index: TextbookIndex | None, cluster, old, new) -> TextbookIndex | None:
