@@ -187,8 +187,9 @@ def overlap_witness(a: Selector, b: Selector, prefer: Mapping[str, str] | None =
 
 
 def _overlap(a: Selector, b: Selector, prefer: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """`kmodel.labels.overlap` decides when it is available (the Z3 layer); the witness is always concrete and
-    re-checked against both selectors here."""
+    """`kmodel.labels.overlap` (the Z3 layer) first; when it finds nothing or cannot run, the exact enumeration
+    of `overlap_witness`. Either way the witness is concrete and checked against both selectors with the
+    concrete `matches` before it is reported."""
     from kmodel import labels
 
     decide = getattr(labels, "overlap", None)
@@ -266,7 +267,7 @@ def service_selects_nothing(loaded: LoadedManifests) -> list[Finding]:
             if _namespace(o) != _namespace(svc) or not isinstance(o.obj, (ReplicationController, ReplicaSet, Pod)):
                 continue
             labels = o.obj.labels if isinstance(o.obj, Pod) else o.obj.template.labels
-            score = sum(1 for k, v in svc.obj.selector.items() if labels.get(k) == v)
+            score = sum(2 if labels.get(k) == v else 1 for k, v in svc.obj.selector.items() if k in labels)
             if score > best_score:
                 best, best_score = (o, labels), score
         if best is not None:
@@ -380,24 +381,28 @@ def capacity_short(loaded: LoadedManifests, nodes: int = 3) -> list[Finding]:
         shown = ", ".join(items[:4]) + (f", and {len(items) - 4} more" if len(items) > 4 else "")
         return shown
 
-    def total_finding(what: str, need: int, have: int, fmt, part) -> None:
+    def total_finding(ask: str, hold: str, need: int, have: int, part) -> None:
         if need > have:
             out.append(Finding(
                 CAPACITY_SHORT,
-                f"the manifests ask for {fmt(need)} {what} ({breakdown(part)}) but {where} hold {fmt(have)}: "
+                f"the manifests {ask.format(need)} ({breakdown(part)}) but {where} {hold.format(have)}: "
                 f"at least one pod stays Pending (SEMANTICS 55)",
                 tuple(_demand_location(d) for d in demands if part(d)) + tuple(node_locs)))
 
-    total_finding("pods", sum(d.pods for d in demands), sum(n.max_pods for n in usable), str,
-                  lambda d: str(d.pods) if d.pods else "")
-    total_finding("of cpu requests", sum(d.pods * d.each.cpu for d in demands),
-                  sum(n.allocatable.cpu for n in usable), format_cpu,
-                  lambda d: (f"{d.pods} x {format_cpu(d.each.cpu)}" if d.pods > 1 else format_cpu(d.each.cpu))
-                  if d.each.cpu else "")
-    total_finding("of memory requests", sum(d.pods * d.each.memory for d in demands),
-                  sum(n.allocatable.memory for n in usable), format_memory,
-                  lambda d: (f"{d.pods} x {format_memory(d.each.memory)}" if d.pods > 1
-                             else format_memory(d.each.memory)) if d.each.memory else "")
+    def times(d: _Demand, amount: str) -> str:
+        return f"{d.pods} x {amount}" if d.pods > 1 else amount
+
+    s = "s" if len(usable) == 1 else ""
+    total_finding("ask for {} pods", f"hold{s} at most {{}} pods", sum(d.pods for d in demands),
+                  sum(n.max_pods for n in usable), lambda d: str(d.pods) if d.pods else "")
+    cpu_need = sum(d.pods * d.each.cpu for d in demands)
+    cpu_have = sum(n.allocatable.cpu for n in usable)
+    total_finding(f"request {format_cpu(cpu_need)} CPU", f"allocate{s} {format_cpu(cpu_have)} CPU", cpu_need,
+                  cpu_have, lambda d: times(d, format_cpu(d.each.cpu)) if d.each.cpu else "")
+    mem_need = sum(d.pods * d.each.memory for d in demands)
+    mem_have = sum(n.allocatable.memory for n in usable)
+    total_finding(f"request {format_memory(mem_need)} of memory", f"allocate{s} {format_memory(mem_have)}",
+                  mem_need, mem_have, lambda d: times(d, format_memory(d.each.memory)) if d.each.memory else "")
 
     for d in demands:
         sel = selector_from_map(dict(d.node_selector))

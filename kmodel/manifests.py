@@ -286,7 +286,7 @@ class LoadedManifests:
 
         cluster = Cluster.empty(config)
         for node in self.cluster_nodes(nodes):
-            cluster = cluster.create(node) if not self.nodes else _create(cluster, node, self)
+            cluster = _create(cluster, node, self)
         for o in self.objects:
             if not isinstance(o.obj, Node):
                 cluster = _create(cluster, o.obj, self)
@@ -323,8 +323,8 @@ class QuantityError(ValueError):
 
 
 def parse_quantity(text: str) -> Fraction:
-    """resource.ParseQuantity, exactly: `[+-]digits[.digits]` (either part may be empty, `.` alone may not)
-    followed by a decimal SI suffix (n u m k M G T P E), a binary SI suffix (Ki Mi Gi Ti Pi Ei) or a decimal
+    """resource.ParseQuantity: `[+-]digits[.digits]` (either part may be empty, not both: the documented
+    `[0-9.]+` with at least one digit) followed by a decimal SI suffix (n u m k M G T P E), a binary SI suffix (Ki Mi Gi Ti Pi Ei) or a decimal
     exponent (`e3`, `E-2`). Returns the exact value. Raises QuantityError with Kubernetes' reason."""
     if not isinstance(text, str) or text == "":
         raise QuantityError("quantities must match the regular expression "
@@ -345,8 +345,8 @@ def parse_quantity(text: str) -> Fraction:
         while pos < end and s[pos].isascii() and s[pos].isdigit():
             pos += 1
         denom = s[dstart:pos]
-        if not num and not denom:
-            raise QuantityError("unable to parse quantity's numeric part")
+    if not num and not denom:
+        raise QuantityError("unable to parse quantity's numeric part")
     suffix_start = pos
     while pos < end and s[pos] in _SUFFIX_CHARS:
         pos += 1
@@ -525,7 +525,7 @@ class _Doc:
         raw = self.raw(path)
         if isinstance(value, bool):
             if raw is not None and raw not in ("true", "false"):
-                return (f"the boolean {str(value).lower()} (YAML 1.1 reads the unquoted {raw} as a boolean; "
+                return (f"the boolean {str(value).lower()} (YAML 1.1 reads the unquoted `{raw}` as a boolean; "
                         f"quote it: \"{raw}\")")
             return f"the boolean {str(value).lower()}"
         if isinstance(value, (int, float)):
@@ -537,6 +537,8 @@ class _Doc:
             return "a mapping"
         if isinstance(value, list):
             return "a list"
+        if isinstance(value, str):
+            return f"the string {json.dumps(value)}"
         return f"{type(value).__name__} {value!r}"
 
     def mapping(self, data: Any, path: tuple, required: bool = False) -> dict:
@@ -806,13 +808,20 @@ def _validated(doc: _Doc, obj: Any) -> Any:
 def _label_selector(doc: _Doc, data: Any, path: tuple) -> Selector:
     if data is None:
         raise doc.error(path, "Required value")
+    m = doc.mapping(data, path)
+    exprs = m.get("matchExpressions")
+    if isinstance(exprs, list):
+        for i, expr in enumerate(exprs):
+            if isinstance(expr, Mapping):
+                for field in ("key", "operator"):
+                    doc.string(expr.get(field), path + ("matchExpressions", i, field))
     try:
-        return selector_from_label_selector(doc.mapping(data, path))
+        return selector_from_label_selector(m)
     except InvalidLabelSelector as e:
         errors = str(e).split("; ")
         head, sep, rest = errors[0].partition(": ")
         sub = parse_path(head) if sep else ()
-        if sub and format_path(sub) == head:
+        if sub and " " not in head:
             problem = rest if len(errors) == 1 else str(e)
         else:
             sub, problem = (), str(e)
@@ -970,9 +979,16 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
     if kind == "List" or (kind.endswith("List") and kind[:-4] in _MODELLED_KINDS):  # type: ignore[union-attr]
         if depth > 0:
             raise doc.error(("kind",), "a List may not contain another List")
-        for i, item in enumerate(doc.sequence(data.get("items"), ("items",))):
-            node = nodes.get(base + ("items", i))
-            _object(file, item, nodes, base + ("items", i), node.start_mark.line + 1 if node else line,
+        items = doc.sequence(data.get("items"), ("items",))
+        per_item: dict[int, dict[tuple, yaml.Node]] = {}
+        n = len(base)
+        for p, node in nodes.items():
+            if len(p) > n + 1 and p[:n] == base and p[n] == "items" and isinstance(p[n + 1], int):
+                per_item.setdefault(p[n + 1], {})[p[n + 2:]] = node
+        for i, item in enumerate(items):
+            sub = per_item.get(i, {})
+            root = sub.get(())
+            _object(file, item, sub, (), root.start_mark.line + 1 if root is not None else line,
                     objects, not_modelled, depth + 1)
         return
     meta = doc.mapping(data.get("metadata"), ("metadata",))

@@ -38,9 +38,32 @@ __all__ = ["Trace", "TraceError", "ReplayStep", "encode", "decode", "encode_clus
 TRACE_DIR = Path(".kmodel/traces")
 FORMAT_VERSION = 1
 
-# Cluster fields that are functions of the objects (recomputed on load, never stored).
-_DERIVED = frozenset({"pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
-                      "owner_node_counts", "scheduler_index"})
+# Cluster fields that are functions of the objects (recomputed on load, never stored), when the Cluster class
+# cannot tell (see `_state_fields`).
+_DERIVED_FALLBACK = frozenset({"pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
+                               "owner_node_counts", "unscheduled", "scheduler_index"})
+_STATE_FIELDS: tuple[str, ...] | None = None
+
+
+def _state_fields() -> tuple[str, ...]:
+    """The Cluster fields that make up its state: those its equality compares (the rest are indexes, functions
+    of these). Found by asking the class, so an index or state field added later is handled without edits."""
+    global _STATE_FIELDS
+    if _STATE_FIELDS is None:
+        from kmodel.cluster import Cluster
+
+        names = [f.name for f in attrs.fields(Cluster)]
+        try:
+            base = Cluster.empty()
+            found = []
+            for name in names:
+                marker = object()
+                if any(x is marker for x in attrs.evolve(base, **{name: marker})._key()):
+                    found.append(name)
+            _STATE_FIELDS = tuple(found)
+        except Exception:  # noqa: BLE001 - a Cluster without `_key`: the known list
+            _STATE_FIELDS = tuple(n for n in names if n not in _DERIVED_FALLBACK)
+    return _STATE_FIELDS
 # Modules whose attrs classes a trace may name.
 _MODEL_MODULES = ("kmodel.objects", "kmodel.cluster", "kmodel.labels", "kmodel.events", "invariants.registry")
 
@@ -173,9 +196,8 @@ def decode(data: Any, _cache: dict[str, type] | None = None) -> Any:
 def encode_cluster(cluster) -> dict:
     """A Cluster as its objects, clock and counters (indexes are recomputed on load)."""
     out: dict[str, Any] = {"$cluster": FORMAT_VERSION}
-    for f in attrs.fields(type(cluster)):
-        if f.name not in _DERIVED:
-            out[f.name] = encode(getattr(cluster, f.name))
+    for name in _state_fields():
+        out[name] = encode(getattr(cluster, name))
     return out
 
 
@@ -183,12 +205,12 @@ def decode_cluster(data: dict, _cache: dict[str, type] | None = None):
     from kmodel.cluster import Cluster
 
     cache = {} if _cache is None else _cache
-    names = {f.name for f in attrs.fields(Cluster)}
+    names = set(_state_fields())
     fields = {}
     for k, v in data.items():
         if k == "$cluster":
             continue
-        if k not in names or k in _DERIVED:
+        if k not in names:
             raise TraceError(f"unknown cluster field {k!r} in trace")
         fields[k] = decode(v, cache)
     try:
@@ -418,10 +440,10 @@ def changes(before, after) -> list[str]:
             elif a != b:
                 diffs = list(_diff(a, b, ""))
                 out.append(f"{prefix}{key}: " + "; ".join(diffs))
-    skip = {f for f, _ in _COLLECTIONS} | _DERIVED | {"clock", "next_uid"}
-    for f in attrs.fields(type(before)):
-        if f.name not in skip and getattr(before, f.name) != getattr(after, f.name):
-            out.append(f"{f.name} changed")
+    skip = {f for f, _ in _COLLECTIONS} | {"clock", "next_uid"}
+    for name in _state_fields():
+        if name not in skip and getattr(before, name) != getattr(after, name):
+            out.append(f"{name}: {_short(getattr(before, name))} → {_short(getattr(after, name))}")
     return out
 
 

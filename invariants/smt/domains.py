@@ -37,7 +37,7 @@ __all__ = [
     "DomainError", "ValueDomain", "SymbolicLabels", "requirements_of", "bool_value", "int_value",
     "Symbols", "SymbolicEnum", "flat", "SymbolicPod", "SymbolicContainer", "SymbolicContainerPort", "PROTOCOLS",
     "SymbolicResources", "SymbolicUsage", "SymbolicNodeLabels", "SymbolicNode", "SymbolicSchedulingCluster",
-    "node_name",
+    "node_name", "evaluate",
 ]
 
 _INT64_MAX = (1 << 63) - 1
@@ -393,6 +393,30 @@ class SymbolicPod:
     def constraints(self) -> list[Any]:
         return self.labels.constraints()
 
+    def substitution(self, pod: Any) -> list[tuple[Any, Any]]:
+        """This pod's variables set from a concrete Pod with at most `containers` x `ports` container ports, for
+        differential tests. Port names the Service does not target map to the fresh name."""
+        out = self.labels.substitution(pod.labels)
+        out += [(self.ready, z3.BoolVal(bool(pod.ready))), (self.terminating, z3.BoolVal(pod.terminating)),
+                (self.terminal, z3.BoolVal(pod.terminal))]
+        out += self.pod_ip.substitution(None if not pod.pod_ip else "10.0.0.1")
+        if len(pod.containers) > len(self.containers):
+            raise DomainError(f"{pod.name}: more containers than the symbolic pod has")
+        for sc, c in zip(self.containers, tuple(pod.containers) + (None,) * len(self.containers)):
+            ports = tuple(c.ports) if c is not None else ()
+            if len(ports) > len(sc.ports):
+                raise DomainError(f"{pod.name}: more container ports than the symbolic pod has slots")
+            for i, slot in enumerate(sc.ports):
+                if i < len(ports):
+                    p = ports[i]
+                    name = p.name if p.name in slot.name.choices else "other"
+                    out += slot.name.substitution(name) + slot.protocol.substitution(p.protocol)
+                    out.append((slot.container_port, z3.IntVal(p.container_port)))
+                else:  # an absent port: unnamed, so no named targetPort can match it
+                    out += slot.name.substitution(None) + slot.protocol.substitution("TCP")
+                    out.append((slot.container_port, z3.IntVal(1)))
+        return out
+
     def decode(self, model: z3.ModelRef, index: int = 0) -> Any:
         from kmodel.objects import FAILED, POD_RUNNING, Container, Pod
 
@@ -456,7 +480,7 @@ class SymbolicNodeLabels:
 
 def node_name(position: int) -> str:
     """The concrete name of the node at a position: names sort as positions do."""
-    return f"node-{position:03d}"
+    return f"node-{position:06d}"
 
 
 class SymbolicNode:
@@ -481,6 +505,28 @@ class SymbolicNode:
         # Realisable by pods: siblings are among the bound pods, and a request needs a pod to carry it.
         symbols.require(self.siblings <= u.pods,
                         z3.Implies(z3.Or(u.requested.cpu > 0, u.requested.memory > 0), u.pods >= 1))
+
+    def substitution(self, spec: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+        """This node's variables set to a concrete node state (the dict `decode` returns), for differential tests."""
+        u = self.usage
+        pairs = [(self.allocatable.cpu, spec["cpu"]), (self.allocatable.memory, spec["memory"]),
+                 (self.max_pods, spec["max_pods"]), (u.pods, spec["pods"]), (self.siblings, spec["siblings"]),
+                 (u.requested.cpu, spec["requested_cpu"]), (u.requested.memory, spec["requested_memory"]),
+                 (u.nonzero_requested.cpu, 0), (u.nonzero_requested.memory, 0)]
+        out = [(var, z3.IntVal(v)) for var, v in pairs if isinstance(var, z3.ExprRef)]
+        out += [(self.ready, z3.BoolVal(spec["ready"])), (self.unschedulable, z3.BoolVal(spec["unschedulable"]))]
+        for key, enum in self.labels._values.items():
+            value = spec["labels"].get(key)
+            out += enum.substitution(value if value in enum.choices else "other")
+        return out
+
+    def with_counts(self, siblings: Any, pods: Any) -> "SymbolicNode":
+        """The same node after binds: new sibling and pod counts, everything else shared."""
+        other = object.__new__(SymbolicNode)
+        other.__dict__.update(self.__dict__)
+        other.siblings = siblings
+        other.usage = SymbolicUsage(pods, self.usage.requested, self.usage.nonzero_requested)
+        return other
 
     def decode(self, model: z3.ModelRef) -> dict[str, Any]:
         return {
@@ -518,3 +564,31 @@ class SymbolicSchedulingCluster:
         if owner_key != self.owner_key:
             return 0
         return self.nodes[name].siblings
+
+
+def evaluate(term: Any, substitution: Iterable[tuple[Any, Any]], definitions: Iterable[Any] = ()) -> Any:
+    """The Python value of a symbolic term once its inputs are fixed (differential tests).
+
+    Without `definitions` the term is substituted and simplified to a constant. With them (the flat encoding's
+    `var == expression` constraints), a solver finds the unique values they define.
+    """
+    if isinstance(term, (bool, int)):
+        return term
+    pairs = list(substitution)
+    definitions = list(definitions)
+    if definitions:
+        solver = z3.Solver()
+        solver.add(*definitions)
+        solver.add(*[a == b for a, b in pairs])
+        if solver.check() != z3.sat:
+            raise DomainError("the inputs contradict the definitions")
+        value = solver.model().eval(term, model_completion=True)
+    else:
+        value = z3.simplify(z3.substitute(term, *pairs)) if pairs else z3.simplify(term)
+    if z3.is_true(value):
+        return True
+    if z3.is_false(value):
+        return False
+    if z3.is_int_value(value):
+        return value.as_long()
+    raise DomainError(f"{term} does not reduce to a constant under the substitution: {value}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import z3
 
 from invariants.smt.domains import Symbols, SymbolicPod, ValueDomain, bool_value
@@ -105,11 +104,20 @@ def replay_membership(service: Service, pods: list[Any]) -> dict[str, dict[str, 
     return {p.name: {"ready": p.name in ready, "not_ready": p.name in not_ready} for p in pods}
 
 
+def _port_resolved_concrete(pod: Any, service: Service) -> bool:
+    """`port_resolved_spec` on a concrete pod: the rule, not the code's FindPort."""
+    if not service.ports:
+        return True
+    return any(not isinstance(sp.target, str)
+               or any(p.name == sp.target and p.protocol == sp.protocol for c in pod.containers for p in c.ports)
+               for sp in service.ports)
+
+
 def _concrete_claims(service: Service, pod: Any, listed: dict[str, bool]) -> dict[str, bool]:
     """The same claims on a concrete pod and where `desired_endpoints` listed it."""
     selected = service.label_selector.matches(pod.labels)
     has_ip = bool(pod.pod_ip)
-    resolved = not service.ports or any(endpoints.resolve_target_port(pod, sp) is not None for sp in service.ports)
+    resolved = _port_resolved_concrete(pod, service)
     publish = service.publish_not_ready_addresses
     r, nr = listed["ready"], listed["not_ready"]
     return {
@@ -160,4 +168,4 @@ def prove_endpoints_membership(ctx: ProofContext) -> Verdict:
     return combine(v() for v in [lambda s=s: service_membership(ctx, s) for s in SERVICE_SHAPES])
 
 
-__all__ += ["service_membership", "prove_endpoints_membership", "attrs"]
+__all__ += ["service_membership", "prove_endpoints_membership"]

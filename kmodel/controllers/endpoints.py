@@ -34,7 +34,7 @@ import attrs
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
 from kmodel.events import CONTROLLER, Event, event_source
-from kmodel.logic import Bool, all_of, any_of, implies, not_
+from kmodel.logic import Bool, all_of, any_of, eq, implies, ne, not_
 from kmodel.objects import EndpointAddress, EndpointPort, Endpoints, Pod, Service, ServicePort
 
 
@@ -97,9 +97,24 @@ def resolve_target_port(pod: Pod, service_port: ServicePort) -> int | None:
         return target
     for container in pod.containers:
         for port in container.ports:
-            if port.name == target and port.protocol == service_port.protocol:
+            if port_matches(port, target, service_port.protocol):
                 return port.container_port
     return None
+
+
+def port_matches(port, target: str, protocol: str) -> Bool:
+    """FindPort's test of one container port against a named targetPort: same name and same protocol
+    (SEMANTICS 43). Decision code: the port may be symbolic."""
+    return all_of(eq(port.name, target), eq(port.protocol, protocol))
+
+
+def resolves(pod, service_port: ServicePort) -> Bool:
+    """FindPort finds a port on this pod for this Service port (SEMANTICS 43): always for a numeric or unset
+    targetPort, else iff some container port `port_matches`. The Bool form of `resolve_target_port`."""
+    target = service_port.target
+    if not isinstance(target, str):
+        return True
+    return any_of(*(port_matches(p, target, service_port.protocol) for c in pod.containers for p in c.ports))
 
 
 def endpoint_ports(pod: Pod, service: Service) -> tuple[EndpointPort, ...]:
@@ -117,21 +132,34 @@ def endpoint_ports(pod: Pod, service: Service) -> tuple[EndpointPort, ...]:
 # Desired state
 
 
-def has_ip(pod: Pod) -> bool:
-    """`status.podIP` (or `podIPs`) is non-empty (SEMANTICS 39)."""
-    return bool(pod.pod_ip)
+def has_ip(pod: Pod) -> Bool:
+    """`status.podIP` (or `podIPs`) is non-empty (SEMANTICS 39). Decision code: the IP may be symbolic."""
+    return all_of(ne(pod.pod_ip, None), ne(pod.pod_ip, ""))
+
+
+def endpoint_membership(pod, service: Service, selected: Bool = True) -> tuple[Bool, Bool]:
+    """Whether a pod is listed in the Service's `addresses` and in its `notReadyAddresses` (SEMANTICS 39, 40,
+    43, 8.4): a candidate is `selected` (the Service's selector matches it), `should_be_in_endpoints`, and
+    resolves a Service port (or the Service has none: headless); it is a ready address iff `address_is_ready`.
+    The one decision behind `endpoint_address` and `desired_endpoints`, written with kmodel.logic so that the
+    Z3 layer runs it on symbolic pods (invariants/smt/endpoints.py)."""
+    publish = service.publish_not_ready_addresses
+    resolved = True if not service.ports else any_of(*(resolves(pod, sp) for sp in service.ports))
+    candidate = all_of(selected, should_be_in_endpoints(pod.terminal, has_ip(pod), pod.terminating, publish),
+                       resolved)
+    ready = address_is_ready(pod.ready, publish)
+    return all_of(candidate, ready), all_of(candidate, not_(ready))
 
 
 def endpoint_address(pod: Pod, service: Service) -> EndpointAddress | None:
     """The address a selected pod contributes to the Service's Endpoints, or None when it contributes none: it is
     not a candidate (SEMANTICS 39), or the Service has ports and none resolves on this pod (SEMANTICS 43). A
     port-less Service is headless and gets an address without ports (SEMANTICS 40)."""
-    if not should_be_in_endpoints(pod.terminal, has_ip(pod), pod.terminating, service.publish_not_ready_addresses):
+    in_ready, in_not_ready = endpoint_membership(pod, service)
+    if not (in_ready or in_not_ready):
         return None
-    ports = endpoint_ports(pod, service)
-    if service.ports and not ports:
-        return None
-    return EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name, ports=ports)  # type: ignore[arg-type]
+    return EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name,  # type: ignore[arg-type]
+                           ports=endpoint_ports(pod, service))
 
 
 def service_or_error(cluster: Cluster, service_name: str) -> Service:
@@ -151,13 +179,12 @@ def desired_endpoints(cluster: Cluster, service_name: str) -> Endpoints | None:
     ready: list[EndpointAddress] = []
     not_ready: list[EndpointAddress] = []
     for pod in sorted(cluster.pods_selected_by(service_name), key=lambda p: p.name):
-        address = endpoint_address(pod, service)
-        if address is None:
+        in_ready, in_not_ready = endpoint_membership(pod, service)
+        if not (in_ready or in_not_ready):
             continue
-        if address_is_ready(pod.ready, service.publish_not_ready_addresses):
-            ready.append(address)
-        else:
-            not_ready.append(address)
+        address = EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name,  # type: ignore[arg-type]
+                                  ports=endpoint_ports(pod, service))
+        (ready if in_ready else not_ready).append(address)
     return Endpoints(service=service_name, addresses=tuple(ready), not_ready_addresses=tuple(not_ready))
 
 

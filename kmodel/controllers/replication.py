@@ -297,7 +297,7 @@ class ReplicaSetAdoptPod(Event):
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
         pod = cluster.pods.get(self.pod)
-        return (ctl is not None and pod is not None and pod.owner is None and pod.active
+        return (ctl is not None and pod is not None and pod.owner is None and is_active(pod)
                 and ctl.label_selector.matches(pod.labels))
 
     def apply(self, cluster: Cluster) -> Cluster:
@@ -317,7 +317,7 @@ class ReplicaSetReleasePod(Event):
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
         pod = cluster.pods.get(self.pod)
-        return (ctl is not None and pod is not None and pod.active and pod.owner == owner_ref(ctl)
+        return (ctl is not None and pod is not None and is_active(pod) and pod.owner == owner_ref(ctl)
                 and not ctl.label_selector.matches(pod.labels))
 
     def apply(self, cluster: Cluster) -> Cluster:

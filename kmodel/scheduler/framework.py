@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 import attrs
 
-from kmodel.logic import Bool, Int, all_of, idiv, ite, max_, min_, sum_of
+from kmodel.logic import Bool, Int, all_of, any_of, eq, idiv, ite, lt, max_, min_, not_, sum_of
 
 MAX_NODE_SCORE = 100  # framework.MaxNodeScore
 SKIP = object()  # a PreScore result: the plugin does not score this pod
@@ -142,3 +142,22 @@ def go_round(x: float) -> int:
     if abs(x - t) >= 0.5:
         t += 1 if x > 0 else -1
     return t
+
+
+def rank_less(a: Sequence[Any], b: Sequence[Any]) -> Bool:
+    """`a` ranks strictly before `b` in lexicographic order, component by component with `kmodel.logic`, so
+    that the textbook argmin runs on Z3 terms as well as on values (DESIGN principle 4)."""
+    less: Bool = False
+    for x, y in reversed(tuple(zip(a, b))):
+        less = any_of(lt(x, y), all_of(eq(x, y), less))
+    return less
+
+
+def select_step(found: Bool, best: tuple, feasible: Bool, key: tuple) -> tuple[Bool, Bool, tuple]:
+    """One step of the textbook argmin over the nodes in name order (SEMANTICS 60): the node with rank `key`
+    becomes the candidate when it is feasible and there is no candidate yet or it ranks before the candidate's
+    `best`. Returns (a candidate exists, this node was taken, the candidate's rank). An infeasible node changes
+    nothing. `invariants.smt.scheduling` proves the fold keeps "the candidate is feasible and no feasible node
+    ranks before it" for every cluster size."""
+    take = all_of(feasible, any_of(not_(found), rank_less(key, best)))
+    return any_of(found, feasible), take, tuple(ite(take, k, b) for k, b in zip(key, best))

@@ -137,6 +137,9 @@ class Group(NamedTuple):
     queued: int
 
 
+_tuple_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
+
+
 class TextbookIndex(NamedTuple):
     """The index value kept in `Cluster.scheduler_index` (see the module docstring).
 
@@ -344,19 +347,34 @@ def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | Non
 
 def _bind_queued(index: TextbookIndex, cluster, name: str, gkey: tuple, node_name: str) -> TextbookIndex:
     """The scheduler's bind, in one pass: the pod leaves the queue (its group's count drops, the group goes
-    when it was the last) and its node's leaf is refreshed in every remaining tree."""
+    when it was the last) and its node's leaf is refreshed in every remaining tree. `leaf_key` inlined: this is
+    the hottest function of a placement burst."""
     groups = index.groups
     pos = index.positions.get(node_name)
-    update = _updater(index.height)
+    if pos is not None:
+        update = _updater(index.height)
+        node = cluster.nodes.get(node_name)
+        usage = cluster.node_usage.get(node_name)
+        pods = usage.pods if usage is not None else 0
+        owner_counts = cluster.owner_node_counts
     for key, group in groups.items():
-        queued = group.queued - 1 if key is gkey or key == gkey else group.queued
+        queued = group[1] - 1 if key is gkey or key == gkey else group[1]
         if not queued:
             groups = groups.delete(key)
             continue
-        tree = group.tree if pos is None else update(group.tree, pos, leaf_key(key, node_name, cluster))
-        groups = groups.set(key, Group(tree, queued))
-    return TextbookIndex(index.profile, index.positions, index.size, index.height, groups,
-                         index.queued.delete(name))
+        if pos is None:
+            tree = group[0]
+        else:
+            if node is not None and feasible_for_shape(key[2], key[3], key[4], node, usage):
+                count = owner_counts.get(key[1], EMPTY).get(node_name, 0) if key[0] == "owner" else \
+                    group_count(key, node_name, cluster)
+                leaf = (count, pods, node_name)
+            else:
+                leaf = INF
+            tree = update(group[0], pos, leaf)
+        groups = groups.set(key, _tuple_new(Group, (tree, queued)))
+    return _tuple_new(TextbookIndex, (index.profile, index.positions, index.size, index.height, groups,
+                                      index.queued.delete(name)))
 
 
 def on_node(index: TextbookIndex | None, cluster, old, new) -> TextbookIndex | None:

@@ -21,6 +21,7 @@ from kmodel.scheduler.framework import (
     feasible,
     reasons_histogram,
     rejection_reasons,
+    select_step,
     tie_break,
     weighted_total,
 )
@@ -40,8 +41,13 @@ def schedule(cluster, pod) -> ScheduleResult:
     if not candidates:
         return ScheduleResult(None, reasons_histogram(rejections, len(cluster.nodes)), ())
     if profile.rank is not None:
-        best = min(candidates, key=lambda n: profile.rank(pod, n, cluster))  # type: ignore[misc]
-        return ScheduleResult(best.name, (), (best.name,))
+        # The argmin as the fold of `select_step` over the nodes in name order (infeasible nodes change nothing,
+        # so only the candidates are folded): the step the Z3 layer proves (invariants/smt/scheduling.py).
+        found, best = False, ()
+        for n in candidates:
+            key = profile.rank(pod, n, cluster)  # type: ignore[misc]
+            found, _, best = select_step(found, best if found else key, True, key)
+        return ScheduleResult(best[2], (), (best[2],))
     if len(candidates) == 1:
         return ScheduleResult(candidates[0].name, (), (candidates[0].name,))
     weighted: list[list] = [[] for _ in candidates]

@@ -1,0 +1,69 @@
+"""The replication proof (invariants.smt.replication, `replicas-converge`): SEMANTICS 29, 30, 55, 60.
+
+Differential: the symbolic sync (the controller's `replica_diff` and `burst_capped` on Z3 integers) and one real
+sync of a ReplicationController agree on the active count after it. Wrong caps give counterexamples that replay.
+"""
+
+from __future__ import annotations
+
+import pytest
+import z3
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invariants.smt import replication as R
+from invariants.smt.domains import evaluate
+from invariants.smt.framework import Counterexample, ProofContext, Proved
+from kmodel.controllers import replication
+from kmodel.logic import max_, min_
+
+
+def ctx() -> ProofContext:
+    return ProofContext("test", 30_000)
+
+
+@given(st.integers(0, 1_200), st.integers(0, 1_200))
+def test_symbolic_sync_agrees_with_a_real_sync_semantics_29_30(active, desired):
+    a, d = z3.Ints("active desired")
+    capped, after = R.sync_step(a, d)
+    subst = [(a, z3.IntVal(active)), (d, z3.IntVal(desired))]
+    assert evaluate(after, subst) == R.replay_sync(active, desired)["active_after"]
+    assert abs(evaluate(capped, subst)) <= replication.BURST_REPLICAS
+
+
+@pytest.mark.parametrize("active, desired, after", [
+    (0, 3, 3), (3, 1, 1), (0, 1200, 500), (1200, 0, 700), (5, 5, 5), (0, 0, 0),
+])
+def test_one_sync_table_semantics_29_30(active, desired, after):
+    assert R.replay_sync(active, desired)["active_after"] == after
+
+
+def test_replicas_converge_is_proved_semantics_29_30():
+    assert R.prove_replicas_converge(ctx()) == Proved()
+
+
+def test_convergence_needs_exactly_ceil_d_over_500_syncs_semantics_30():
+    active, desired, syncs = 0, 1_201, 0
+    while active != desired:
+        active = R.replay_sync(active, desired)["active_after"]
+        syncs += 1
+    assert syncs == 3 == -(-1_201 // 500)
+
+
+@pytest.mark.parametrize("cap", [
+    lambda d: max_(min_(d, 501), -500),   # one over BurstReplicas on deletes
+    lambda d: d,                          # no cap at all
+    lambda d: max_(min_(d, 499), -499),   # too cautious: still converges, but not by min(d, 500)
+])
+def test_wrong_burst_caps_give_counterexamples_that_replay_semantics_30(monkeypatch, cap):
+    monkeypatch.setattr(replication, "burst_capped", cap)
+    verdict = R.convergence_lemmas(ctx())
+    assert isinstance(verdict, Counterexample)
+    w = verdict.witness
+    assert abs(w["active"] - w["desired"]) > 0
+
+
+def test_a_sign_error_in_the_diff_gives_a_counterexample_semantics_29(monkeypatch):
+    monkeypatch.setattr(replication, "replica_diff", lambda active, desired: desired - active)
+    verdict = R.convergence_lemmas(ctx())
+    assert isinstance(verdict, Counterexample)

@@ -1,0 +1,115 @@
+"""The suite catches bugs: each deliberate bug, patched into the model for one test, is reported by the stateful
+engine (in the active profile, `ci` under CI) through the rule it breaks. A verification suite is only as good
+as the bugs it catches; each test asserts which rule fired, not just that something failed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from kmodel import labels, objects
+from kmodel.controllers import endpoints, kubelet, replication
+from kmodel.objects import Endpoints
+from kmodel.scheduler import reference
+from kmodel.scheduler import scheduler as scheduler_mod
+from kmodel.scheduler.framework import ScheduleResult
+from kmodel.stateful import RuleBroken, make_machine
+from tests.strategies import generated_clusters, initial_clusters, seed_clusters
+
+
+def rules_broken(strategy, steps: int = 30) -> set[str]:
+    """Run the stateful engine with the bug in place; return the rules of the first violation found. Shrinking
+    is left out: these tests ask which rule fires, and the CLI's check shows shrunk traces."""
+    machine = make_machine(strategy)
+    phases = [Phase.explicit, Phase.generate, Phase.target]
+    with pytest.raises(RuleBroken) as broken:
+        run_state_machine_as_test(machine, settings=settings(stateful_step_count=steps, database=None, phases=phases,
+                                                             max_examples=max(settings().max_examples, 300)))
+    return {v.rule for v in broken.value.violations}
+
+
+def test_scheduler_picking_the_most_loaded_node(monkeypatch):
+    def most_loaded(cluster, pod):
+        feasible = [n for n in sorted(cluster.nodes) if scheduler_mod.SchedulerBindPod(pod.name, n).guard(cluster)]
+        if not feasible:
+            return reference.schedule(cluster, pod)
+        owner = pod.owner.key if pod.owner else ""
+        worst = max(feasible, key=lambda n: (cluster.owner_pods_on(owner, n), cluster.usage(n).pods, n))
+        return ScheduleResult(worst, (), (worst,))
+
+    monkeypatch.setattr(scheduler_mod, "choose_node", most_loaded)
+    assert "schedule-least-loaded" in rules_broken(seed_clusters())
+
+
+def test_endpoints_ignoring_readiness(monkeypatch):
+    monkeypatch.setattr(endpoints, "address_is_ready", lambda pod_ready, publish_not_ready: True)
+    assert rules_broken(seed_clusters()) & {"readiness-removes-endpoint", "endpoints-match-ready-pods"}
+
+
+def test_notin_requiring_the_key(monkeypatch):
+    def matches(self, labels_):
+        if self.is_nothing:
+            return False
+        for r in self.requirements:
+            if r.operator in ("!=", "notin"):
+                if r.key not in labels_ or labels_[r.key] in r.values:
+                    return False
+            elif not r.matches(labels_):
+                return False
+        return True
+
+    monkeypatch.setattr(labels.Selector, "matches", matches)
+    monkeypatch.setattr(objects, "_SELECTOR_CACHE", {})
+    assert "selector-semantics" in rules_broken(seed_clusters())
+
+
+def test_replication_counting_terminating_pods(monkeypatch):
+    monkeypatch.setattr(replication, "is_active", lambda pod: not pod.terminal)
+    assert "replicas-converge" in rules_broken(seed_clusters())
+
+
+def test_liveness_restarting_under_restart_policy_never(monkeypatch):
+    original = kubelet.should_restart
+    monkeypatch.setattr(kubelet, "should_restart",
+                        lambda policy, exit_code, killed_by_probe: killed_by_probe or original(policy, exit_code, False))
+    clusters = generated_clusters(restart_policies=("Never",), require_liveness=True)
+    assert "restart-follows-policy" in rules_broken(clusters)
+
+
+def test_failed_post_start_leaving_the_container_ready(monkeypatch):
+    monkeypatch.setattr(kubelet.PostStartHookFails, "apply", kubelet.PostStartHookSucceeds.apply)
+    assert "post-start-failure-kills" in rules_broken(seed_clusters())
+
+
+def test_scale_down_deleting_the_oldest_pod_first(monkeypatch):
+    def oldest_first(pod, now_index):
+        if pod.creation_index <= 0 or now_index is None:
+            return (0,)
+        return (1, -replication.log2_bucket(now_index - pod.creation_index))
+
+    monkeypatch.setattr(replication, "_creation_order", oldest_first)
+    assert "scale-down-order" in rules_broken(seed_clusters())
+
+
+def test_service_without_selector_treated_as_everything(monkeypatch):
+    desired, stale = endpoints.desired_endpoints, endpoints.is_stale
+
+    def everything(cluster, name):
+        svc = cluster.services.get(name)
+        if svc is None or svc.selector is not None:
+            return desired(cluster, name)
+        pods = sorted(cluster.pods.values(), key=lambda p: p.name)
+        addrs = [(endpoints.endpoint_address(p, svc), p.ready) for p in pods]
+        return Endpoints(name, tuple(a for a, r in addrs if a and r), tuple(a for a, r in addrs if a and not r))
+
+    def everything_stale(cluster, name):
+        svc = cluster.services.get(name)
+        if svc is not None and svc.selector is None:
+            return cluster.endpoints.get(name) != everything(cluster, name)
+        return stale(cluster, name)
+
+    monkeypatch.setattr(endpoints, "desired_endpoints", everything)
+    monkeypatch.setattr(endpoints, "is_stale", everything_stale)
+    assert "unmanaged-service-has-no-endpoints" in rules_broken(generated_clusters())
