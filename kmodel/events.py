@@ -79,10 +79,18 @@ def load_actors() -> None:
         _loaded = True
 
 
+def _source_order(entry: tuple[str, str, EventSource]) -> tuple[int, int]:
+    """Built-in sources in ACTOR_MODULES order, whatever order their modules were imported in, then users'
+    sources in registration order: `enabled` must list events in one order for runs to be reproducible."""
+    module = entry[2].__module__
+    rank = ACTOR_MODULES.index(module) if module in ACTOR_MODULES else len(ACTOR_MODULES)
+    return rank, _SOURCES.index(entry)
+
+
 def sources(actors: Iterable[str] = ACTORS) -> list[tuple[str, str, EventSource]]:
     load_actors()
     wanted = set(actors)
-    return [s for s in _SOURCES if s[1] in wanted]
+    return sorted((s for s in _SOURCES if s[1] in wanted), key=_source_order)
 
 
 def enabled(cluster: "Cluster", actors: Iterable[str] = ACTORS) -> Iterator[Event]:

@@ -42,7 +42,6 @@ from kmodel.objects import (
     ReplicaSet,
     ReplicationController,
     Resources,
-    Service,
 )
 
 __all__ = ["Finding", "RULES", "find_all", "selector_overlap", "service_selects_nothing", "named_port_missing",

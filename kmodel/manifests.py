@@ -85,8 +85,6 @@ DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 # Paths recorded per document: a bound against YAML alias bombs (a few aliases can name millions of paths).
 _MAX_PATHS = 200_000
 
-Path_ = tuple  # a field path: str keys and int list indexes
-
 
 # ------------------------------------------------------------------------------------------------------------------
 # Field paths
@@ -225,9 +223,9 @@ class NotModelled:
         return self.render()
 
     def render(self) -> str:
-        """`FILE:LINE: not-modelled: Kind/name (apiVersion): reason`, the report's line for it."""
+        """`FILE:LINE: note: Kind/name (apiVersion) is not modelled: reason`, the report's line for it."""
         what = f"{self.kind}/{self.name}" if self.name else self.kind
-        return f"{self.file}:{self.line}: not-modelled: {what} ({self.api_version}): {self.reason}"
+        return f"{self.file}:{self.line}: note: {what} ({self.api_version}) is not modelled: {self.reason}"
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "apiVersion": self.api_version, "name": self.name, "namespace": self.namespace,
@@ -680,12 +678,11 @@ def _probe(doc: _Doc, data: Any, path: tuple) -> Probe | None:
         handler = TCP
         port = doc.integer(h.get("port"), path + (kind, "port"), required=True)
     ints = {}
-    for field, default, minimum in (("initialDelaySeconds", 0, 0), ("timeoutSeconds", 1, 1),
-                                    ("periodSeconds", 10, 1), ("successThreshold", 1, 1),
-                                    ("failureThreshold", 3, 1)):
+    for field, default in (("initialDelaySeconds", 0), ("timeoutSeconds", 1), ("periodSeconds", 10),
+                           ("successThreshold", 1), ("failureThreshold", 3)):
         value = doc.integer(m.get(field), path + (field,), default=default, minimum=0)
-        if value == 0 and field != "initialDelaySeconds":
-            value = default  # the API server defaults a zero (unset) value
+        if value == 0:
+            value = default  # SetDefaults_Probe: a zero (unset) value gets the default
         ints[field] = value
     return Probe(handler=handler, port=port, path=probe_path, initial_delay_seconds=ints["initialDelaySeconds"],
                  timeout_seconds=ints["timeoutSeconds"], period_seconds=ints["periodSeconds"],

@@ -19,12 +19,17 @@ import attrs
 from hypothesis import event as hyp_event
 from hypothesis import strategies as st
 from hypothesis import target
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import invariants
 from kmodel.cluster import Cluster
 from kmodel.events import ACTORS, Event, enabled, step
 from kmodel.settle import settle
+
+
+# How often a step is a quiescence point instead of an event: settling skips over transient states, so most
+# steps are single events.
+SETTLE_ONE_IN = 6
 
 
 class RuleBroken(AssertionError):
@@ -111,6 +116,10 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
 
         @rule(data=st.data())
         def next_event(self, data: st.DataObject) -> None:
+            """One enabled event, or now and then (one draw in `SETTLE_ONE_IN`) a quiescence point."""
+            if data.draw(st.integers(0, SETTLE_ONE_IN - 1), label="settle?") == SETTLE_ONE_IN - 1:
+                self.quiesce()
+                return
             by_class: dict[str, list[Event]] = {}
             for e in enabled(self.cluster, actors):
                 if event_filter is None or event_filter(e):
@@ -136,8 +145,6 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 self._fail(violations, False)
             self._check_state(settled=False)
 
-        @precondition(lambda self: self.cluster is not None)
-        @rule()
         def quiesce(self) -> None:
             """Faults stop; the controllers settle; STABLE rules must hold there (eventually-stable reconciliation)."""
             broken: list = []

@@ -14,6 +14,16 @@ one fresh value". A symbolic label set then holds, per key, a Bool (is the key p
 that domain; it implements the `LabelView` protocol, so `Selector.matches_view` runs on it directly.
 
 Keys are created on demand: a key no selector mentions cannot change any answer, so it is never materialised.
+
+Other inputs, each read by the decision code through the same attribute names as the concrete objects:
+- `SymbolicEnum`: a value from a finite set (a restart policy, a protocol, a port name, "IP or none"), whose
+  `==` / `!=` give Z3 terms, so `kmodel.logic.eq` / `ne` run on it;
+- `SymbolicPod`: labels, Ready, terminating, terminal, IP, container port slots (endpoint membership);
+- `SymbolicNode` and `SymbolicSchedulingCluster`: allocatable cpu/memory, maxPods, Ready, cordoned, nodeSelector
+  labels, bound pods, their requests and the controller's pods on the node (the scheduler's filters and rank);
+- `Symbols`: fresh variables with their side constraints, and `flat` for one fresh variable per unrolled step.
+Each has `decode(model)` (the concrete objects a model stands for, to replay) and `substitution(value)` (the
+variables set from a concrete value, for the differential tests, evaluated with `evaluate`).
 """
 
 from __future__ import annotations
@@ -318,7 +328,7 @@ class SymbolicEnum:
         return f"SymbolicEnum({self.name!r}, {self.choices!r})"
 
 
-def flat(symbols: Symbols, name: str, term: Any, sort: str = "int") -> Any:
+def flat(symbols: Symbols, name: str, term: Any) -> Any:
     """A fresh variable defined equal to `term` (the flat encoding: one variable per step, so that an unrolled
     loop stays linear in size instead of nesting If chains). Python values pass through unchanged."""
     if not isinstance(term, z3.ExprRef):

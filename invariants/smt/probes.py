@@ -23,11 +23,10 @@ import z3
 from invariants.smt.domains import Symbols, SymbolicEnum, bool_value, flat, int_value
 from invariants.smt.framework import ProofContext, Verdict, combine, proof
 from kmodel.controllers import kubelet
-from kmodel.logic import all_of, iff, implies, min_, not_
+from kmodel.logic import all_of, iff, implies, min_
 from kmodel.objects import (
     ALWAYS,
     EXEC,
-    LIVENESS,
     NEVER,
     ON_FAILURE,
     READINESS,
@@ -74,71 +73,71 @@ def _state(model: z3.ModelRef, s: ProbeState) -> ProbeState:
     return ProbeState(bool_value(model, s.result), int_value(model, s.successes), int_value(model, s.failures))
 
 
-def streak_lemmas(ctx: ProofContext) -> Verdict:
-    """One-step inductive lemmas, for every threshold and streak length j >= 0 (SEMANTICS 46):
+def _streak_invariant(success: bool, st: Any, ft: Any) -> Any:
+    """The automaton's state after n >= 1 consecutive raw results of one kind (`success`), started from the
+    other verdict: the result has flipped iff n reached the threshold, the streak is min(n, threshold), and the
+    other streak is 0."""
+    if success:
+        return lambda s, n: all_of(iff(s.result, n >= st), s.successes == min_(n, st), s.failures == 0)
+    return lambda s, n: all_of(iff(s.result, n < ft), s.failures == min_(n, ft), s.successes == 0)
 
-    failures: if after j consecutive failures from Ready the state is (Ready iff j < ft, failures = min(j, ft),
-    successes = 0), then one more failure gives (Ready iff j+1 < ft, failures = min(j+1, ft), successes = 0);
-    the base case is a Ready state whose failure streak is 0. Symmetrically for successes from not Ready.
-    """
-    verdicts = []
-    for success in (False, True):
-        sym = Symbols(f"{'s' if success else 'f'}.")
-        st, ft, j = sym.int("success_threshold", lo=1), sym.int("failure_threshold", lo=1), sym.int("j", lo=0)
-        other = sym.int("other_streak", lo=0)
-        start = True if not success else False
-        # The state after j results of the same kind (the induction hypothesis), and the base state (j = 0).
+
+def _streak_obligations(ctx: ProofContext, success: bool) -> list[Any]:
+    """The base case and the inductive step of one streak lemma, as thunks for `combine`."""
+    word = "success" if success else "failure"
+    sym = Symbols(f"{word}.")
+    st, ft = sym.int("success_threshold", lo=1), sym.int("failure_threshold", lo=1)
+    j, other = sym.int("j", lo=0), sym.int("other_streak", lo=0)
+    inv = _streak_invariant(success, st, ft)
+    # Base: the verdict the streak works against, with any streak of the other kind (within its threshold).
+    if success:
+        base = ProbeState(False, 0, other)
+        sym.require(other <= ft)
+    else:
+        base = ProbeState(True, other, 0)
+        sym.require(other <= st)
+    hyp = ProbeState(sym.bool("result"), sym.int("successes"), sym.int("failures"))
+    claims = {
+        "base": inv(kubelet.probe_step(base, success, st, ft), 1),
+        "step": implies(inv(hyp, j), inv(kubelet.probe_step(hyp, success, st, ft), j + 1)),
+    }
+    starts = {"base": base, "step": hyp}
+
+    def decoder(lemma: str):
+        def decode(model: z3.ModelRef) -> dict[str, Any]:
+            return {"lemma": lemma, "kind": READINESS, "success_threshold": int_value(model, st),
+                    "failure_threshold": int_value(model, ft), "j": 0 if lemma == "base" else int_value(model, j),
+                    "start": _state(model, starts[lemma]), "raw_results": [success]}
+        return decode
+
+    def replay(w: dict[str, Any]) -> bool:
+        """One raw result through the kubelet's `probe_result` on a real readiness probe in that state."""
+        st_, ft_ = w["success_threshold"], w["failure_threshold"]
+        n = 1 if w["lemma"] == "base" else w["j"] + 1
+        pod = _probe_pod(READINESS, st_, ft_, w["start"])
+        pod = kubelet.probe_result(pod, pod.containers[0], READINESS, success, clock=0)
+        s = pod.containers[0].status.readiness
         if success:
-            hyp = ProbeState(sym.bool("result"), sym.int("successes"), sym.int("failures"))
-            inv = lambda s, n: all_of(iff(s.result, n >= st), s.successes == min_(n, st),  # noqa: E731
-                                      s.failures == 0)
-            base = ProbeState(start, 0, other)
-            sym.require(other <= ft)
+            ok = s.result == (n >= st_) and s.successes == min(n, st_) and s.failures == 0
         else:
-            hyp = ProbeState(sym.bool("result"), sym.int("successes"), sym.int("failures"))
-            inv = lambda s, n: all_of(iff(s.result, n < ft), s.failures == min_(n, ft),  # noqa: E731
-                                      s.successes == 0)
-            base = ProbeState(start, other, 0)
-            sym.require(other <= st)
-        after_base = kubelet.probe_step(base, success, st, ft)
-        after = kubelet.probe_step(hyp, success, st, ft)
-        # Base: one result from the start state gives the j = 1 state; step: j -> j + 1.
-        claim_base = inv(after_base, 1)
-        claim_step = implies(inv(hyp, j), inv(after, j + 1))
-        kind = READINESS
+            ok = s.result == (n < ft_) and s.failures == min(n, ft_) and s.successes == 0
+        return not ok
 
-        def decode_base(model: z3.ModelRef, base=base, st=st, ft=ft, success=success) -> dict[str, Any]:
-            s0 = _state(model, base)
-            return {"lemma": "base", "kind": kind, "success_threshold": int_value(model, st),
-                    "failure_threshold": int_value(model, ft), "start": s0, "raw_results": [success]}
+    prefer = [st <= 10, ft <= 10, j <= 10]
+    return [lambda lemma=lemma: ctx.check(claims[lemma], assumptions=sym.constraints, decode=decoder(lemma),
+                                          replay=replay, prefer=prefer, what=f"{word} streak, {lemma}")
+            for lemma in ("base", "step")]
 
-        def decode_step(model: z3.ModelRef, hyp=hyp, st=st, ft=ft, j=j, success=success) -> dict[str, Any]:
-            return {"lemma": "step", "kind": kind, "success_threshold": int_value(model, st),
-                    "failure_threshold": int_value(model, ft), "j": int_value(model, j),
-                    "start": _state(model, hyp), "raw_results": [success]}
 
-        def replay(w: dict[str, Any], success=success) -> bool:
-            st_, ft_ = w["success_threshold"], w["failure_threshold"]
-            n = 1 if w["lemma"] == "base" else w["j"] + 1
-            start_state = w["start"]
-            pod = _probe_pod(READINESS, st_, ft_, start_state)
-            pod = kubelet.probe_result(pod, pod.containers[0], READINESS, success, clock=0)
-            s = pod.containers[0].status.readiness
-            expected_result = (n >= st_) if success else (n < ft_)
-            if success:
-                ok = s.result == expected_result and s.successes == min(n, st_) and s.failures == 0
-            else:
-                ok = s.result == expected_result and s.failures == min(n, ft_) and s.successes == 0
-            return not ok
+def streak_lemmas(ctx: ProofContext) -> Verdict:
+    """One-step inductive lemmas, for every threshold and streak length j >= 0 (SEMANTICS 46).
 
-        prefer = [st <= 10, ft <= 10, j <= 10]
-        verdicts.append(lambda c=claim_base, d=decode_base, r=replay, s=sym, p=prefer, w=success: ctx.check(
-            c, assumptions=s.constraints, decode=d, replay=r, prefer=p,
-            what=f"{'success' if w else 'failure'} streak, base"))
-        verdicts.append(lambda c=claim_step, d=decode_step, r=replay, s=sym, p=prefer, w=success: ctx.check(
-            c, assumptions=s.constraints, decode=d, replay=r, prefer=p,
-            what=f"{'success' if w else 'failure'} streak, step"))
-    return combine(v() for v in verdicts)
+    Failures: if after j consecutive failures from Ready the state is (Ready iff j < ft, failures = min(j, ft),
+    successes = 0), one more failure gives (Ready iff j+1 < ft, failures = min(j+1, ft), successes = 0); the
+    base case is one failure from any Ready state. Symmetrically for successes from not Ready. By induction the
+    result flips exactly at the threshold-th consecutive result, for every threshold.
+    """
+    return combine(v() for v in _streak_obligations(ctx, False) + _streak_obligations(ctx, True))
 
 
 def _spec_results(raw: list[Any], st: Any, ft: Any, initial: Any) -> list[Any]:

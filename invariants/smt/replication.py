@@ -2,17 +2,17 @@
 
 `kmodel.controllers.replication.replica_diff` and `burst_capped` are looked up on the module at proof time and
 run on Z3 integers. Counterexamples are replayed through the controller itself: a Cluster holding a
-ReplicationController and its pods, one `sync_controller` round applied with `kmodel.step`.
+ReplicationController and its pods, one `sync_controller` round applied as `settle` applies it.
 
 `replicas-converge`:
-- one sync with no faults: the controller creates -diff or deletes diff pods for the capped diff (SEMANTICS 29.4,
-  30), so with d = |active - desired|: d > 0 strictly decreases by min(d, 500), never below 0 and never
-  overshooting; d = 0 proposes nothing (quiescence). As a ranking function: ceil(d / 500) drops by exactly 1 per
-  sync, so d reaches 0 after exactly ceil(|d| / 500) syncs, for every active and desired count (one-step
-  inductive, no bound on the counts).
+- one sync with no faults: the controller creates -diff or deletes diff pods for the capped diff (SEMANTICS
+  29.4, 30), so with d = |active - desired|: d > 0 strictly decreases by min(d, 500), never overshooting; the
+  controller never asks to delete more pods than exist; d = 0 proposes nothing (quiescence). As a ranking
+  function: ceil(d / 500) drops by exactly 1 per sync, so d reaches 0 after exactly ceil(|d| / 500) syncs, for
+  every active and desired count (one-step inductive, no bound on the counts).
 - with capacity short: once the controller and the scheduler are quiet, the pods that stay Pending are exactly
-  the shortfall max(0, desired - free pod slots), for every cluster of up to `SHORTFALL_NODES` nodes
-  (the scheduler's own filter decides whether a pod fits).
+  the shortfall max(0, desired - free pod slots), for every cluster of up to `scheduling.SHORTFALL_NODES`
+  nodes (the scheduler's own filters decide whether a pod fits; `scheduling.shortfall_lemma`).
 """
 
 from __future__ import annotations
@@ -53,11 +53,13 @@ def _claims(active: Any, desired: Any) -> dict[str, Any]:
     capped, after = sync_step(active, desired)
     d = _abs(active - desired)
     d_after = _abs(after - desired)
+    by = ite(d < BURST, d, BURST)
     return {
-        "decreases strictly, by min(d, 500)": implies(d > 0, all_of(d_after < d, d - d_after == ite(d < BURST, d, BURST))),
-        "never deletes more pods than exist": after >= 0,
+        "decreases strictly, by min(d, 500)": implies(d > 0, all_of(d_after < d, d - d_after == by)),
+        "never deletes more pods than exist": capped <= active,
         "quiet at the desired count": implies(d == 0, capped == 0),
-        "ceil(d / 500) drops by one per sync": implies(d > 0, _ceil_div(d_after, BURST) == _ceil_div(d, BURST) - 1),
+        "ceil(d / 500) drops by one per sync":
+            implies(d > 0, _ceil_div(d_after, BURST) == _ceil_div(d, BURST) - 1),
     }
 
 
@@ -100,14 +102,15 @@ def convergence_lemmas(ctx: ProofContext) -> Verdict:
 
         def replay(w: dict[str, Any], name=name) -> bool:
             a, want = w["active"], w["desired"]
-            after = replay_sync(a, want)["active_after"]
+            if name.startswith("never"):  # the controller's own arithmetic, evaluated on the witness
+                return replication.burst_capped(replication.replica_diff(a, want)) > a
+            sync = replay_sync(a, want)
+            after = sync["active_after"]
             d, d_after = abs(a - want), abs(after - want)
             if name.startswith("decreases"):
                 return d > 0 and not (d_after < d and d - d_after == min(d, BURST))
-            if name.startswith("never"):
-                return after < 0
             if name.startswith("quiet"):
-                return d == 0 and after != a
+                return d == 0 and (after != a or sync["proposed"] > 0)
             return d > 0 and -(-d_after // BURST) != -(-d // BURST) - 1
 
         verdicts.append(lambda c=claim, s=sym, d=decode, r=replay, n=name, a=active, w=desired: ctx.check(

@@ -379,7 +379,6 @@ def spreading_size(ctx: ProofContext, size: int, placements: int) -> Verdict:
                     n.ready, z3.Not(n.unschedulable))
         nodes.append(n)
     pod = incoming_pod(0, 0)
-    counts = [(n.siblings, n.usage.pods) for n in nodes]
     parts = []
     for k in range(1, placements + 1):
         cluster = SymbolicSchedulingCluster(nodes, "/".join(OWNER[:2]))

@@ -62,7 +62,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
 
         loaded = load_manifests([str(m) for m in manifests])
         cluster = loaded.to_cluster(nodes=nodes, config=config)
-        findings = list(findings_mod.find_all(loaded))
+        findings = list(findings_mod.find_all(loaded, nodes=nodes))
         not_modelled = list(loaded.not_modelled)
         source = ", ".join(str(m) for m in manifests)
     else:

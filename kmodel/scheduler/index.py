@@ -144,7 +144,7 @@ class TextbookIndex(NamedTuple):
     """The index value kept in `Cluster.scheduler_index` (see the module docstring).
 
     `positions`: node name -> leaf position; `size`: positions handed out; `height`: trees hold 2**height
-    leaves; `groups`: group key -> Group; `queued`: queued pod name -> its group key.
+    leaves; `groups`: group key -> Group. The queue itself is `Cluster.unscheduled`.
     """
 
     profile: str
@@ -152,7 +152,6 @@ class TextbookIndex(NamedTuple):
     size: int
     height: int
     groups: immutables.Map
-    queued: immutables.Map
 
 
 def shape_of(pod: Pod) -> tuple:
@@ -259,45 +258,48 @@ def build(cluster) -> TextbookIndex | None:
         return None
     names = sorted(cluster.nodes)
     size = len(names)
-    height = max(size - 1, 0).bit_length()
-    index = TextbookIndex(TEXTBOOK, immutables.Map({n: i for i, n in enumerate(names)}), size, height, EMPTY,
-                          EMPTY)
+    index = TextbookIndex(TEXTBOOK, immutables.Map({n: i for i, n in enumerate(names)}), size,
+                          max(size - 1, 0).bit_length(), EMPTY)
     for pod_name in cluster.unscheduled:
-        index = _enqueue(index, pod_name, group_key(cluster.pods[pod_name], cluster), cluster)
+        index = _enqueue(index, group_key(cluster.pods[pod_name], cluster), cluster)
     return index
 
 
-def _enqueue(index: TextbookIndex, pod_name: str, gkey: tuple, cluster) -> TextbookIndex:
+def is_queued(pod: Pod | None) -> bool:
+    """In the scheduling queue: unbound, not terminal, not being deleted (`Cluster.unscheduled`)."""
+    return pod is not None and pod.node_name is None and pod.deletion_timestamp is None and not pod.terminal
+
+
+def _with_groups(index: TextbookIndex, groups: immutables.Map) -> TextbookIndex:
+    return _tuple_new(TextbookIndex, (index.profile, index.positions, index.size, index.height, groups))
+
+
+def _enqueue(index: TextbookIndex, gkey: tuple, cluster) -> TextbookIndex:
     group = index.groups.get(gkey)
     if group is None:
         group = Group(_build_group_tree(index, gkey, cluster), 1)
     else:
         group = Group(group.tree, group.queued + 1)
-    return TextbookIndex(index.profile, index.positions, index.size, index.height, index.groups.set(gkey, group),
-                         index.queued.set(pod_name, gkey))
+    return _with_groups(index, index.groups.set(gkey, group))
 
 
-def _dequeue(index: TextbookIndex, pod_name: str) -> TextbookIndex:
-    gkey = index.queued[pod_name]
+def _dequeue(index: TextbookIndex, gkey: tuple) -> TextbookIndex:
     group = index.groups[gkey]
     groups = index.groups.delete(gkey) if group.queued == 1 else \
         index.groups.set(gkey, Group(group.tree, group.queued - 1))
-    return TextbookIndex(index.profile, index.positions, index.size, index.height, groups,
-                         index.queued.delete(pod_name))
+    return _with_groups(index, groups)
 
 
 def _refresh_node(index: TextbookIndex, node_name: str, cluster) -> TextbookIndex:
     """Recompute one node's leaf in every tree: O(groups x log n)."""
     groups = index.groups
-    if not groups:
-        return index
     pos = index.positions.get(node_name)
-    if pos is None:
+    if not groups or pos is None:
         return index
     update = _updater(index.height)
     for gkey, group in groups.items():
         groups = groups.set(gkey, Group(update(group.tree, pos, leaf_key(gkey, node_name, cluster)), group.queued))
-    return TextbookIndex(index.profile, index.positions, index.size, index.height, groups, index.queued)
+    return _with_groups(index, groups)
 
 
 def _pod_matters_on_node(old: Pod | None, new: Pod | None) -> bool:
@@ -314,25 +316,21 @@ def _pod_matters_on_node(old: Pod | None, new: Pod | None) -> bool:
 
 
 def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | None) -> TextbookIndex | None:
-    """A pod was created, written or removed; `cluster` is the state after the write (its other indexes
-    already updated)."""
+    """A pod was created, written or removed; `cluster` is the state after the write (its other indexes already
+    updated; a pod write changes no Service, so a pod's group is the same computed before or after)."""
     if index is None:
         return None
-    name = (new or old).name  # type: ignore[union-attr]
-    if old is not None and new is not None and old.node_name is None and new.node_name is not None and \
+    was_queued, now_queued = is_queued(old), is_queued(new)
+    if was_queued and not now_queued and new is not None and new.node_name is not None and \
             old.containers is new.containers and old.owner is new.owner and old.labels is new.labels and \
-            old.node_selector is new.node_selector and name not in cluster.unscheduled:
-        gkey = index.queued.get(name)
-        if gkey is not None:
-            return _bind_queued(index, cluster, name, gkey, new.node_name)
-    was_queued = name in index.queued
-    now_queued = name in cluster.unscheduled
-    if was_queued:
-        if not now_queued or old is None or new is None or old.owner != new.owner or \
-                old.labels != new.labels or old.node_selector != new.node_selector or \
-                (old.containers is not new.containers and old.requests != new.requests):
-            index = _dequeue(index, name)
-            was_queued = False
+            old.node_selector is new.node_selector:  # type: ignore[union-attr]
+        # with a single group, it is this pod's (every queued pod's group is in the index)
+        gkey = None if len(index.groups) == 1 else group_key(new, cluster)
+        return _bind_queued(index, cluster, gkey, new.node_name)
+    old_key = group_key(old, cluster) if was_queued else None  # type: ignore[arg-type]
+    new_key = group_key(new, cluster) if now_queued else None  # type: ignore[arg-type]
+    if old_key is not None and old_key != new_key:
+        index = _dequeue(index, old_key)
     o_node = old.node_name if old is not None else None
     n_node = new.node_name if new is not None else None
     if (o_node is not None or n_node is not None) and _pod_matters_on_node(old, new):
@@ -340,15 +338,15 @@ def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | Non
             index = _refresh_node(index, o_node, cluster)
         if n_node is not None and n_node != o_node:
             index = _refresh_node(index, n_node, cluster)
-    if now_queued and not was_queued:
-        index = _enqueue(index, name, group_key(new, cluster), cluster)  # type: ignore[arg-type]
+    if new_key is not None and old_key != new_key:
+        index = _enqueue(index, new_key, cluster)
     return index
 
 
-def _bind_queued(index: TextbookIndex, cluster, name: str, gkey: tuple, node_name: str) -> TextbookIndex:
+def _bind_queued(index: TextbookIndex, cluster, gkey: tuple | None, node_name: str) -> TextbookIndex:
     """The scheduler's bind, in one pass: the pod leaves the queue (its group's count drops, the group goes
     when it was the last) and its node's leaf is refreshed in every remaining tree. `leaf_key` inlined: this is
-    the hottest function of a placement burst."""
+    the hottest function of a placement burst. `gkey` None: the index holds only the pod's group."""
     groups = index.groups
     pos = index.positions.get(node_name)
     if pos is not None:
@@ -358,7 +356,7 @@ def _bind_queued(index: TextbookIndex, cluster, name: str, gkey: tuple, node_nam
         pods = usage.pods if usage is not None else 0
         owner_counts = cluster.owner_node_counts
     for key, group in groups.items():
-        queued = group[1] - 1 if key is gkey or key == gkey else group[1]
+        queued = group[1] - 1 if gkey is None or key == gkey else group[1]
         if not queued:
             groups = groups.delete(key)
             continue
@@ -373,8 +371,7 @@ def _bind_queued(index: TextbookIndex, cluster, name: str, gkey: tuple, node_nam
                 leaf = INF
             tree = update(group[0], pos, leaf)
         groups = groups.set(key, _tuple_new(Group, (tree, queued)))
-    return _tuple_new(TextbookIndex, (index.profile, index.positions, index.size, index.height, groups,
-                                      index.queued.delete(name)))
+    return _with_groups(index, groups)
 
 
 def on_node(index: TextbookIndex | None, cluster, old, new) -> TextbookIndex | None:
@@ -387,39 +384,38 @@ def on_node(index: TextbookIndex | None, cluster, old, new) -> TextbookIndex | N
         groups = index.groups
         if size > (1 << height):
             grown = _inf_tree(height)
-            with groups.mutate() as m:
-                for gkey, group in groups.items():
-                    t = group.tree
-                    m[gkey] = Group((t[0], t, grown), group.queued)
-                groups = m.finish()
+            for gkey, group in index.groups.items():
+                t = group.tree
+                groups = groups.set(gkey, Group((t[0], t, grown), group.queued))
             height += 1
-        index = index._replace(positions=index.positions.set(name, pos), size=size, height=height, groups=groups)
+        index = TextbookIndex(index.profile, index.positions.set(name, pos), size, height, groups)
     return _refresh_node(index, name, cluster)
 
 
 def on_service(index: TextbookIndex | None, cluster) -> TextbookIndex | None:
-    """A Service was created, changed or removed: the groups of queued unowned pods (and their sibling
-    counts) may change, so those groups are recomputed; owned pods' groups do not depend on Services."""
+    """A Service was created, changed or removed: which Services select a queued unowned pod, and who its
+    siblings are, may have changed, so every "services" group is rebuilt from the queue. Owned pods' groups do
+    not depend on Services. O(queued unowned pods + services groups x n); Services change rarely."""
     if index is None:
         return None
-    for pod_name, gkey in list(index.queued.items()):
-        if gkey[0] == "services":
-            index = _dequeue(index, pod_name)
-            index = _enqueue(index, pod_name, group_key(cluster.pods[pod_name], cluster), cluster)
-    # groups whose Service set is unchanged still need fresh counts: rebuild every remaining services group
     groups = index.groups
-    for gkey, group in list(groups.items()):
+    for gkey in index.groups:
         if gkey[0] == "services":
-            groups = groups.set(gkey, Group(_build_group_tree(index, gkey, cluster), group.queued))
-    return index._replace(groups=groups)
+            groups = groups.delete(gkey)
+    index = _with_groups(index, groups)
+    for pod_name in cluster.unscheduled:
+        pod = cluster.pods[pod_name]
+        if pod.owner is None:
+            index = _enqueue(index, group_key(pod, cluster), cluster)
+    return index
 
 
 def equivalent(a: TextbookIndex | None, b: TextbookIndex | None) -> bool:
-    """Semantic equality: the same profile, queue and groups, and per group the same key at every node (leaf
-    positions may differ with history) and a consistent tree."""
+    """Semantic equality: the same profile and groups, the same number of queued pods per group, and per group
+    the same key at every node (leaf positions may differ with history) in a consistent tree."""
     if a is None or b is None:
         return a is b
-    if a.profile != b.profile or dict(a.queued) != dict(b.queued) or set(a.groups) != set(b.groups):
+    if a.profile != b.profile or set(a.groups) != set(b.groups):
         return False
     for gkey, ga in a.groups.items():
         gb = b.groups[gkey]
@@ -442,14 +438,19 @@ def _named_leaves(index: TextbookIndex, tree: tuple) -> dict:
 def textbook_choice(cluster, pod: Pod) -> tuple | None:
     """The least leaf key `(count, pods, name)` for the pod, or None when no node is feasible.
 
-    O(1) when the pod is queued in this cluster (its group's tree is in the index); otherwise (a pod not in the
-    cluster, a stale or missing index) the same keys are computed by one O(n) pass.
+    O(1) when a pod of the same group is queued in this cluster (the group's tree is in the index: any pod
+    with that group key has the same answer); otherwise (a pod of another group, a missing or stale index) the
+    same keys are computed by one O(n) pass.
     """
     index = cluster.scheduler_index
     if index is not None and index.profile == cluster.config.profile:
-        gkey = index.queued.get(pod.name)
-        if gkey is not None and cluster.pods.get(pod.name) is pod:
-            key = index.groups[gkey].tree[0]
+        groups = index.groups
+        if len(groups) == 1 and cluster.pods.get(pod.name) is pod and is_queued(pod):
+            group = next(iter(groups.values()))  # the only group is this queued pod's
+        else:
+            group = groups.get(group_key(pod, cluster))
+        if group is not None:
+            key = group.tree[0]
             return None if key == INF else key
     gkey = group_key(pod, cluster)
     best = INF
@@ -468,14 +469,15 @@ def kubernetes_fast(cluster, pod: Pod):
     framework. A sublinear index cannot be exact here: LeastAllocated and BalancedAllocation are ratios
     against each node's own capacity, so their order over nodes depends on the pod's requests, and the
     topology score is normalised by the minimum and maximum over the feasible set and weighted by
-    ln(feasible nodes + 2); a change to any node can change every node's normalised score. The same pure
-    scoring functions as the plugins are called with plain integers; only the per-node loops are fused.
+    ln(feasible nodes + 2); a change to any node can change every node's normalised score. The plugins' integer
+    formulas (LeastAllocated) are inlined here without the logic shim (which costs an `is_symbolic` test per
+    operator), BalancedAllocation's float formula too; the topology raw score is the plugin's own function.
+    The differential tests hold this twin to `reference.schedule`.
     """
     from kmodel.cluster import nonzero_requests
     from kmodel.scheduler import reference
     from kmodel.scheduler.framework import MAX_NODE_SCORE, ScheduleResult, tie_break
-    from kmodel.scheduler.plugins.balanced_allocation import balanced_score
-    from kmodel.scheduler.plugins.node_resources_fit import least_allocated
+    from kmodel.scheduler.plugins.node_resources_fit import CPU_WEIGHT, MEMORY_WEIGHT
     from kmodel.scheduler.plugins.pod_topology_spread import ZONE, default_selector, raw_score, topology_weight
     from kmodel.scheduler.profiles import KUBERNETES
 
@@ -503,9 +505,21 @@ def kubernetes_fast(cluster, pod: Pod):
         else:
             u_nz_cpu, u_nz_mem = usage.nonzero_requested.cpu, usage.nonzero_requested.memory
             u_cpu, u_mem = usage.requested.cpu, usage.requested.memory
-        total = la_weight * least_allocated(u_nz_cpu + nz.cpu, alloc.cpu, u_nz_mem + nz.memory, alloc.memory)
+        # LeastAllocated (SEMANTICS 57, 8.12): leastRequestedScore per resource, weighted mean, int64 division
+        req, cap = u_nz_cpu + nz.cpu, alloc.cpu
+        cpu_score = 0 if cap == 0 or req > cap else (cap - req) * MAX_NODE_SCORE // cap
+        req, cap = u_nz_mem + nz.memory, alloc.memory
+        mem_score = 0 if cap == 0 or req > cap else (cap - req) * MAX_NODE_SCORE // cap
+        total = la_weight * ((cpu_score * CPU_WEIGHT + mem_score * MEMORY_WEIGHT) // (CPU_WEIGHT + MEMORY_WEIGHT))
         if not best_effort:
-            total += ba_weight * balanced_score(u_cpu + cpu, alloc.cpu, u_mem + memory, alloc.memory)
+            # BalancedAllocation (SEMANTICS 58), as `balanced_score` computes it: float64 fractions capped at 1,
+            # resources with allocatable 0 skipped, std = |f1 - f2| / 2, int64((1 - std) * 100)
+            if alloc.cpu and alloc.memory:
+                f1 = min(1.0, float(u_cpu + cpu) / float(alloc.cpu))
+                f2 = min(1.0, float(u_mem + memory) / float(alloc.memory))
+                total += ba_weight * int((1 - abs((f1 - f2) / 2)) * float(MAX_NODE_SCORE))
+            else:
+                total += ba_weight * 0
         totals.append(total)
     spread = default_selector(pod, cluster)
     if not spread.empty and not spread.is_nothing:

@@ -32,15 +32,17 @@ from kmodel.objects import Pod
 from kmodel.scheduler import index as fast
 from kmodel.scheduler import reference
 from kmodel.scheduler.framework import ScheduleResult
-from kmodel.scheduler.profiles import TEXTBOOK, profile_of
+from kmodel.scheduler.profiles import PROFILES, TEXTBOOK, profile_of
 
 
 def choose_node(cluster: Cluster, pod: Pod) -> ScheduleResult:
     """The scheduling decision for a pod through the fast path: O(1) for a queued pod under the textbook profile
     (the group tree's root), one fused pass for kubernetes (`index.kubernetes_fast`). Unschedulable pods fall
     back to the reference scan, which also gathers the rejection reasons."""
-    profile = profile_of(cluster)
-    if profile is TEXTBOOK:
+    name = cluster.config.profile
+    if name not in PROFILES:
+        profile_of(cluster)  # raises the user error naming the known profiles
+    if name == TEXTBOOK.name:
         key = fast.textbook_choice(cluster, pod)
         if key is None:
             return reference.schedule(cluster, pod)
@@ -80,7 +82,7 @@ class SchedulerBindPod(Event):
 
     def guard(self, cluster: Cluster) -> bool:
         pod = cluster.pods.get(self.pod)
-        if not _schedulable(pod):
+        if pod is None or pod.node_name is not None or pod.deletion_timestamp is not None or pod.terminal:
             return False
         node = cluster.nodes.get(self.node)
         if node is None:

@@ -67,3 +67,11 @@ def test_a_sign_error_in_the_diff_gives_a_counterexample_semantics_29(monkeypatc
     monkeypatch.setattr(replication, "replica_diff", lambda active, desired: desired - active)
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)
+
+
+@given(st.integers(0, 8), st.lists(st.integers(0, 3), min_size=1, max_size=3))
+def test_the_shortfall_is_pending_on_real_settled_clusters_semantics_55_60(desired, max_pods):
+    """The lemma's conclusion, checked on the whole model: controllers, scheduler and kubelets settled."""
+    from invariants.smt import scheduling
+
+    assert not scheduling.replay_shortfall(desired, max_pods, [0] * len(max_pods))

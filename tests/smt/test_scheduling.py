@@ -165,3 +165,10 @@ def test_an_off_by_one_pod_count_filter_breaks_the_shortfall_lemma_semantics_55(
     verdict = S.shortfall_lemma(ctx())
     assert isinstance(verdict, Counterexample)
     assert S.replay_shortfall(verdict.witness["desired"], verdict.witness["max_pods"], verdict.witness["bound"])
+
+
+@given(st.integers(1, 5), st.integers(0, 2), st.integers(0, 3), st.integers(0, 12))
+def test_real_placements_on_equal_nodes_stay_within_one_semantics_60(size, siblings, others, placements):
+    """The spreading theorem's conclusion, on the real scheduler and binds."""
+    pods = siblings + others
+    assert S.replay_spreading(size, siblings, pods, pods + placements, placements)

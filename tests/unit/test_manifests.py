@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kmodel.errors import KModelError, ManifestError
 from kmodel.labels import parse_selector
@@ -345,7 +347,7 @@ def test_not_modelled_kinds_and_api_versions_are_listed():
     assert got == [("StatefulSet", "apps/v1", "db", 1), ("Deployment", "extensions/v1beta1", "old", 8),
                    ("Kustomization", "kustomize.config.k8s.io/v1beta1", "", 12)]
     assert "apps/v1" in loaded.not_modelled[1].reason
-    assert loaded.not_modelled[0].render().startswith("n.yaml:1: not-modelled: StatefulSet/db (apps/v1)")
+    assert loaded.not_modelled[0].render().startswith("n.yaml:1: note: StatefulSet/db (apps/v1) is not modelled: ")
     assert dict(loaded.not_modelled[0].pod_labels) == {"app": "db"}
     assert loaded.not_modelled[0].to_json()["kind"] == "StatefulSet"
 
@@ -534,6 +536,9 @@ BAD += [
     ("rs selector bad operator", RS.replace("    matchLabels:\n      app: rs\n",
                                             "    matchExpressions:\n      - {key: app, operator: Gt, values: ['1']}\n"),
      9, "spec.selector.matchExpressions[0].operator", "Unsupported value"),
+    ("rs selector operator not a string", RS.replace("    matchLabels:\n      app: rs\n",
+                                                     "    matchExpressions:\n      - {key: app, operator: {In: 1}}\n"),
+     9, "spec.selector.matchExpressions[0].operator", "must be a string, got a mapping"),
     ("rs selector bad value", RS.replace("      app: rs\n  template", "      app: -rs\n  template"), 9,
      "spec.selector.matchLabels.app", "invalid label value"),
     ("rs selector mismatch", RS.replace("        app: rs\n    spec", "        app: other\n    spec"), 12,
@@ -708,3 +713,60 @@ def test_corpus_summary():
     assert sum(not_modelled.values()) == 10 and not_modelled["StatefulSet"] == 2
     assert set(rules) <= {"service-selects-nothing", "selector-overlap", "named-port-missing", "capacity-short"}
     assert rules["service-selects-nothing"] == 40
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Robustness: no input ends in anything but a KModelError
+
+
+def _seed_documents() -> list[dict]:
+    import yaml
+
+    docs = []
+    for path in sorted((EXAMPLES / "healthy").glob("*.yaml")) + sorted((EXAMPLES / "broken").glob("*.yaml")):
+        docs += [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    return docs
+
+
+_SEEDS = _seed_documents()
+_ODD_VALUES = [None, 0, -1, 1.5, "x", "", True, [], {}, ["a"], {"a": 1}, "on", 2 ** 40, "1Gi", "-5",
+               {"port": "http"}, [{"name": 1}]]
+
+
+def _paths(d, prefix=()):
+    yield prefix
+    if isinstance(d, dict):
+        for k, v in d.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            yield from _paths(v, prefix + (i,))
+
+
+@given(st.data())
+@settings(deadline=None)
+def test_mutated_manifests_load_or_raise_manifest_error(data):
+    """Any field of a valid manifest replaced by a value of another type: the load succeeds (and the findings
+    and the cluster can be computed) or raises KModelError naming FILE:LINE; never another exception."""
+    import copy
+
+    import yaml
+
+    from kmodel.findings import find_all
+
+    doc = copy.deepcopy(data.draw(st.sampled_from(_SEEDS)))
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = data.draw(st.sampled_from(paths))
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = copy.deepcopy(data.draw(st.sampled_from(_ODD_VALUES)))
+    try:
+        loaded = load_text(yaml.safe_dump(doc), "m.yaml")
+        find_all(loaded)
+        loaded.to_cluster()
+    except ManifestError as e:
+        assert str(e).startswith("m.yaml")
+    except KModelError:
+        pass

@@ -26,9 +26,10 @@ def bind_all(cluster: Cluster) -> Cluster:
 
 def test_trees_exist_only_for_queued_groups_semantics_60():
     c = Cluster.from_objects([Node("a"), Node("b"), web("w1"), web("w2")])
-    assert len(c.scheduler_index.groups) == 1 and len(c.scheduler_index.queued) == 2
+    (group,) = c.scheduler_index.groups.values()
+    assert group.queued == 2
     c = bind_all(c)
-    assert len(c.scheduler_index.groups) == 0 and len(c.scheduler_index.queued) == 0
+    assert len(c.scheduler_index.groups) == 0
     assert c.index_mismatches() == []
 
 
@@ -134,8 +135,13 @@ def test_equivalent_compares_semantically_semantics_60():
     c = Cluster.from_objects([Node("b"), Node("a"), web("w1")])
     fresh = c.rebuilt()
     assert index.equivalent(c.scheduler_index, fresh.scheduler_index)
-    broken = c.scheduler_index._replace(queued=c.scheduler_index.queued.delete("w1"))
-    assert not index.equivalent(broken, fresh.scheduler_index)
+    groups = c.scheduler_index.groups
+    (gkey, group), = groups.items()
+    recount = c.scheduler_index._replace(groups=groups.set(gkey, group._replace(queued=2)))
+    assert not index.equivalent(recount, fresh.scheduler_index)
+    stale_leaf = c.scheduler_index._replace(groups=groups.set(gkey, group._replace(
+        tree=index._updater(c.scheduler_index.height)(group.tree, c.scheduler_index.positions["a"], index.INF))))
+    assert not index.equivalent(stale_leaf, fresh.scheduler_index)
     assert index.equivalent(None, None) and not index.equivalent(None, fresh.scheduler_index)
 
 
