@@ -91,7 +91,7 @@ def invariant(name: str, kind: str = ALWAYS, rules: Iterable[str] = (), witness:
     def register(fn: Callable) -> Callable:
         if name in _REGISTRY:
             raise ValueError(f"invariant {name!r} is already registered")
-        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())  # the first paragraph
         _REGISTRY[name] = Invariant(name, kind, fn, doc, tuple(str(r) for r in rules), witness, profile, applies)
         return fn
 

@@ -103,9 +103,9 @@ def container_restarted(cluster):
 
 @invariant("sometimes-liveness-kill", kind=SOMETIMES, applies=any_container(lambda c: c.liveness_probe is not None))
 def liveness_kill(cluster):
-    """Some container is being killed after failing its liveness probe."""
-    return any(c.status.stopping and (c.status.kill_reason or "").lower().startswith("liveness")
-               for _, c in _containers(cluster))
+    """Some container was killed for failing its liveness probe (being stopped, or stopped since and not yet
+    restarted)."""
+    return any((c.status.kill_reason or "").lower().startswith("liveness") for _, c in _containers(cluster))
 
 
 @invariant("sometimes-crash-loop-back-off", kind=SOMETIMES, applies=_restartable)

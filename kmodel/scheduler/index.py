@@ -519,7 +519,7 @@ def kubernetes_fast(cluster, pod: Pod):
                 f2 = min(1.0, float(u_mem + memory) / float(alloc.memory))
                 total += ba_weight * int((1 - abs((f1 - f2) / 2)) * float(MAX_NODE_SCORE))
             else:
-                total += ba_weight * 0
+                total += ba_weight * MAX_NODE_SCORE
         totals.append(total)
     spread = default_selector(pod, cluster)
     if not spread.empty and not spread.is_nothing:

@@ -3,7 +3,8 @@
 Events (actor CONTROLLER):
 - `SchedulerBindPod(pod, node)`: the Binding write, `spec.nodeName = node`. Enabled when the pod exists, is
   unbound, not terminal and not being deleted (the scheduler skips deleted pods), and the node exists and passes
-  the profile's filters. The guard does **not** ask for the best node: optimality is the invariant
+  the profile's filters (through `index.feasible_for_shape`, the integer twin of `framework.feasible` that the
+  differential tests hold to it; the guard is on the bind hot path). The guard does **not** ask for the best node: optimality is the invariant
   `schedule-least-loaded`'s to check, so a wrong choice is caught by a rule rather than hidden by a guard.
   Binding clears the recorded unschedulable reasons (PodScheduled becomes True).
 - `SchedulerMarkUnschedulable(pod, reasons)`: the PodScheduled=False/Unschedulable status write with the FitError
@@ -11,7 +12,7 @@ Events (actor CONTROLLER):
   per distinct verdict.
 
 `reconcile(cluster)` walks the scheduling queue (`Cluster.unscheduled`, creation order: PrioritySort with equal
-priorities orders by creation, SEMANTICS 55.2) and proposes one write per queued pod: the fast path's choice
+priorities orders by creation, SEMANTICS 55) and proposes one write per queued pod: the fast path's choice
 (`choose_node`), or the unschedulable verdict. Like the real scheduler's cache, which *assumes* a pod on its node
 before the bind completes, each proposal is computed on the state with the earlier binds of the same round
 applied, so `settle` (which applies a round's writes in order) never places two pods on a stale view.
@@ -23,6 +24,8 @@ for a state that does not exist.)
 """
 
 from __future__ import annotations
+
+from typing import Iterator
 
 import attrs
 
@@ -115,28 +118,27 @@ def queue(cluster: Cluster) -> list[str]:
     return [name for _, name in sorted((i, n) for n, i in cluster.unscheduled.items())]
 
 
-def reconcile(cluster: Cluster) -> tuple[Event, ...]:
-    """One proposal per queued pod, each computed with the round's earlier binds assumed (module docstring)."""
-    out: list[Event] = []
+def _walk(cluster: Cluster, stop_at_bind: bool) -> Iterator[Event]:
     assumed = cluster
     for name in queue(cluster):
         pod = assumed.pods[name]
         result = choose_node(assumed, pod)
         if result.node is not None:
-            event: Event = SchedulerBindPod(name, result.node)
+            event = SchedulerBindPod(name, result.node)
+            yield event
+            if stop_at_bind:
+                return
             assumed = event.apply(assumed)
-            out.append(event)
         elif result.reasons != pod.unschedulable_reasons:
-            out.append(SchedulerMarkUnschedulable(name, result.reasons))
-    return tuple(out)
+            yield SchedulerMarkUnschedulable(name, result.reasons)
+
+
+def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """One proposal per queued pod, each computed with the round's earlier binds assumed (module docstring)."""
+    return tuple(_walk(cluster, stop_at_bind=False))
 
 
 @event_source("scheduler", CONTROLLER)
 def _proposals(cluster: Cluster) -> tuple[Event, ...]:
     """The proposals up to and including the first bind (see the module docstring)."""
-    out = []
-    for event in reconcile(cluster):
-        out.append(event)
-        if isinstance(event, SchedulerBindPod):
-            break
-    return tuple(out)
+    return tuple(_walk(cluster, stop_at_bind=True))

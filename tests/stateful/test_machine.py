@@ -26,6 +26,7 @@ def test_seed_scenario_keeps_every_rule():
 def test_generated_clusters_keep_every_rule_and_reach_every_witness():
     coverage = Coverage()
     _run(generated_clusters(), coverage)
+    _run(generated_clusters(require_liveness=True), coverage)  # liveness kills need failure streaks
     _run(seed_clusters(), coverage)
     wanted = {inv.name for inv in invariants.of_kind(invariants.SOMETIMES)}
     missing = sorted(wanted - coverage.witnesses)
