@@ -123,8 +123,10 @@ def run_hypothesis(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_
 
 
 def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
-                  rule_names: Iterable[str] | None = None, engine: str = "hypothesis") -> CheckReport:
-    """Check every registered rule (or the named ones) on `cluster`."""
+                  rule_names: Iterable[str] | None = None, engine: str = "hypothesis",
+                  hunt_rounds: int = 4) -> CheckReport:
+    """Check every registered rule (or the named ones) on `cluster`, searching up to `hunt_rounds` more times
+    for witnesses the first search did not reach."""
     started = time.perf_counter()
     names = None if rule_names is None else list(rule_names)
     rules = invariants.of_kind(names=names, profile=cluster.config.profile)
@@ -136,10 +138,21 @@ def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_s
     # The deterministic baseline: the cluster settles, and every rule holds on the way and at quiescence.
     baseline = settle(cluster, max_steps=50_000, record=True)
     bound_hit = not baseline.quiescent
-    if engine == "hypothesis":
-        coverage, broken = run_hypothesis(cluster, seed, max_examples, max_steps, checked)
-    else:
+    if engine != "hypothesis":
         raise ValueError(f"unknown engine {engine!r}")
+    coverage, broken = run_hypothesis(cluster, seed, max_examples, max_steps, checked)
+    # Witness hunting: while an applicable witness is unreached and nothing broke, search again with the next
+    # seeds, so a rule is not left inconclusive merely because one search missed the states it speaks of.
+    for extra in range(1, hunt_rounds + 1):
+        wanted = {inv.name for inv in rules if inv.kind == invariants.SOMETIMES and inv.name in applicable}
+        wanted |= {inv.witness for inv in rules if inv.witness in applicable}
+        if broken is not None or wanted <= coverage.witnesses:
+            break
+        more, broken = run_hypothesis(cluster, seed + extra, max_examples, max_steps, checked)
+        coverage.witnesses |= more.witnesses
+        coverage.steps += more.steps
+        for name, n in more.event_counts.items():
+            coverage.event_counts[name] = coverage.event_counts.get(name, 0) + n
     if broken is not None:
         for v in broken.violations:
             violated.setdefault(v.rule, v.message)

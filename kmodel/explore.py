@@ -169,6 +169,16 @@ def _users(value) -> frozenset[str]:
     return value if isinstance(value, frozenset) else parse_event_names(value, USER, "user_events")
 
 
+def _symmetry(value) -> str:
+    if value is True:
+        return "full"
+    if value is False or value is None:
+        return "off"
+    if value not in SYMMETRY_MODES:
+        raise ExploreError(f"--symmetry: must be one of {', '.join(SYMMETRY_MODES)}, got {value!r}")
+    return value
+
+
 def _bound(name: str):
     def check(_instance, _attribute, value) -> None:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
@@ -184,7 +194,8 @@ class ExploreConfig:
     `max_restarts`: the highest container restart count. `max_clock`: the clock, in seconds. `faults`: the fault
     event classes the environment may inject (names, groups or "all"/"none"). `user_events`: the user request
     classes allowed (default none). `max_states`: distinct states after which the search stops, inconclusive.
-    `symmetry`: use the symmetry-reduced canonical form (module docstring). `settle_bound`: fair steps after
+    `symmetry`: the most symmetry to try: "full" (nodes and pod identities; True), "pods" (pod identities, node
+    names kept) or "off" (the exact state; False); the search falls back as the module docstring says. `settle_bound`: fair steps after
     which a settle run that neither quiesced nor repeated a state is a failure. `check_settle_steps`: also check
     ALWAYS and TRANSITION rules on the steps of settle runs (as the Hypothesis engine does).
     """
@@ -196,7 +207,7 @@ class ExploreConfig:
     faults: frozenset[str] = attrs.field(default="all", converter=_faults)
     user_events: frozenset[str] = attrs.field(default="none", converter=_users)
     max_states: int | None = attrs.field(default=1_000_000, validator=_bound("max_states"))
-    symmetry: bool = True
+    symmetry: str = attrs.field(default="full", converter=_symmetry)
     settle_bound: int = attrs.field(default=2_000, validator=_bound("settle_bound"))
     check_settle_steps: bool = False
 
@@ -712,9 +723,12 @@ class _Search:
         if outcome is None:
             return
         if isinstance(outcome, tuple):  # STABLE violations at the quiescent state
-            for v in outcome:
-                if v.rule not in self.violations:
-                    self._record(v, index, self._settle_events(cluster), "stable")
+            if any(v.rule not in self.violations for v in outcome):
+                from kmodel.settle import settle
+
+                run = settle(cluster, max_steps=self.cfg.settle_bound + 1, record=True)
+                for v in invariants.check(run.cluster, kinds=(invariants.STABLE,), names=self.stable_names):
+                    self._record(v, index, run.events, "stable")
             return
         if SETTLE_RULE not in self.violations:
             events, start = self._lasso(cluster)
@@ -773,11 +787,6 @@ class _Search:
             memo[f] = (None if total is None else total - s, outcome)
         return memo[fp]
 
-    def _settle_events(self, cluster: Cluster) -> tuple[Event, ...]:
-        from kmodel.settle import settle
-
-        return settle(cluster, max_steps=self.cfg.settle_bound + 1, record=True).events
-
     def _lasso(self, cluster: Cluster) -> tuple[tuple[Event, ...], int | None]:
         """The settle run from `cluster` up to its first repeated (canonical) state, and where the cycle starts."""
         from kmodel.settle import controller_round, environment_step
@@ -835,7 +844,8 @@ class _Search:
         depth_cut = False
         at_depth_bound = 0
         counts = self.event_counts
-        next_report = 2_000
+        progress = self.progress
+        last_report = started
         while frontier:
             cluster, idx, depth, state_fp = frontier.popleft()
             if depth > deepest:
@@ -867,19 +877,21 @@ class _Search:
                 fp = fingerprint(after)
                 if fp in index:
                     continue
+                if max_states is not None and len(self.parents) >= max_states:
+                    aborted = True
+                    break
                 new = len(self.parents)
                 index[fp] = new
                 self.parents.append((idx, event))
                 self._check_state(after, new)
                 frontier.append((after, new, depth + 1, fp))
-                if max_states is not None and len(self.parents) >= max_states and frontier:
-                    aborted = True
-                    break
             if aborted:
                 break
-            if self.progress is not None and len(self.parents) >= next_report:
-                next_report = len(self.parents) + 2_000
-                self.progress(len(self.parents), transitions, depth, time.perf_counter() - started)
+            if progress is not None and not idx & 63:
+                now = time.perf_counter()
+                if now - last_report >= 0.2:
+                    last_report = now
+                    progress(len(self.parents), transitions, depth, now - started)
         if depth_cut:
             self.pruned["depth"] = at_depth_bound + len(frontier)
         if self.progress is not None:
@@ -903,19 +915,22 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
     check_stable = names is None or SETTLE_RULE in names or any(
         invariants.get(n).kind == invariants.STABLE for n in checked or ())
     started = time.perf_counter()
-    modes = list(SYMMETRY_MODES) if cfg.symmetry else ["off"]
-    note = "" if cfg.symmetry else "symmetry reduction off"
-    if cfg.symmetry and hostname_selected(initial):
+    modes = list(SYMMETRY_MODES[SYMMETRY_MODES.index(cfg.symmetry):])
+    notes = [] if cfg.symmetry != "off" else ["symmetry reduction off"]
+    if "full" in modes and hostname_selected(initial):
         modes.remove("full")
-        note = "a nodeSelector names a hostname, so node names are kept"
+        notes.append("a nodeSelector names a hostname, so node names are kept")
     while True:
         mode = modes.pop(0)
         search = _Search(initial, cfg, mode, checked, check_stable, progress)
+        attempt = time.perf_counter()
         try:
             stats = search.run()
             break
         except _SymmetryBroken as why:
-            note = f"{mode} symmetry dropped: {why}"
+            notes.append(f"{mode} symmetry dropped after {len(search.parents):,} states "
+                         f"({time.perf_counter() - attempt:.1f}s): {why}")
+    note = "; ".join(notes)
     seconds = time.perf_counter() - started
     profile = initial.config.profile
     rules = invariants.of_kind(names=checked, profile=profile)
@@ -953,7 +968,7 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
     `max_states` distinct states."""
     from kmodel.check import CheckReport, ViolationReport
 
-    cfg = config or ExploreConfig(max_depth=max_depth, max_states=200_000)
+    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000)
     result = explore(cluster, cfg, rule_names)
     violations = tuple(ViolationReport(v.rule, v.message, v.objects, v.initial, v.events) for v in result.violations)
     return CheckReport(result.verdict, result.rules, violations, "explore", 0, result.transitions, result.seconds,

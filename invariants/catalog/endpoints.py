@@ -11,8 +11,10 @@ from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation
 
 
 def _has_selecting_service(cluster) -> bool:
-    """Some Service with a selector exists, and something can run (a pod or a controller)."""
-    return any(s.selector is not None for s in cluster.services.values()) and bool(cluster.pods or cluster.controllers)
+    """Some Service's selector matches a pod or a controller's template (the pods it can ever select)."""
+    labels = [p.labels for p in cluster.pods.values()] + [c.template.labels for c in cluster.controllers.values()]
+    return any(s.label_selector is not None and any(s.label_selector.matches(lbl) for lbl in labels)
+               for s in cluster.services.values())
 
 
 def find_port(pod, service_port) -> int | None:

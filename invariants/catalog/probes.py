@@ -45,7 +45,7 @@ def restart_follows_policy(before, event, after):
                                 "is being deleted", where)
 
 
-@invariant("readiness-never-restarts", kind=TRANSITION, rules=("49", "SEED 8"), witness="sometimes-not-ready-selected-pod")
+@invariant("readiness-never-restarts", kind=TRANSITION, rules=("49", "SEED 8"), witness="sometimes-pod-not-ready")
 def readiness_never_restarts(before, event, after):
     """A readiness probe result never kills or restarts a container; it only changes readiness."""
     if not type(event).__name__.startswith("ReadinessProbe"):
@@ -72,7 +72,7 @@ def liveness_failure_kills(before, event, after):
                             f"{threshold} times in a row and was not killed", (f"Pod/{event.pod}",))
 
 
-@invariant("pod-ready-implies-containers-ready", kind=ALWAYS, rules=("42", "48"), witness="sometimes-not-ready-selected-pod")
+@invariant("pod-ready-implies-containers-ready", kind=ALWAYS, rules=("42", "48"), witness="sometimes-pod-not-ready")
 def pod_ready_implies_containers_ready(cluster):
     """A pod is Ready only when every container is ready and the pod is Running (ContainersReady, SEMANTICS 48)."""
     for pod in cluster.pods.values():
@@ -82,7 +82,7 @@ def pod_ready_implies_containers_ready(cluster):
                             (f"Pod/{pod.name}",))
 
 
-@invariant("pod-ready-iff-containers-ready", kind=STABLE, rules=("42", "48"), witness="sometimes-not-ready-selected-pod")
+@invariant("pod-ready-iff-containers-ready", kind=STABLE, rules=("42", "48"), witness="sometimes-pod-not-ready")
 def pod_ready_iff_containers_ready(cluster):
     """At quiescence, on a Ready node, a Running pod is Ready iff all its containers are ready."""
     for pod in cluster.pods.values():
@@ -93,6 +93,12 @@ def pod_ready_iff_containers_ready(cluster):
         if pod.ready != want:
             yield Violation("pod-ready-iff-containers-ready", f"pod {pod.name} Ready={pod.ready} but its "
                             f"containers are {'all' if want else 'not all'} ready", (f"Pod/{pod.name}",))
+
+
+@invariant("sometimes-pod-not-ready", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))
+def pod_not_ready(cluster):
+    """Some pod runs on a node (it has an IP) but is not Ready."""
+    return any(p.pod_ip is not None and not p.ready and not p.terminal for p in cluster.pods.values())
 
 
 @invariant("sometimes-container-restarted", kind=SOMETIMES, applies=_restartable)
@@ -114,7 +120,7 @@ def crash_loop(cluster):
     return any(c.status.reason == "CrashLoopBackOff" for _, c in _containers(cluster))
 
 
-@invariant("sometimes-terminated-for-good", kind=SOMETIMES)
+@invariant("sometimes-terminated-for-good", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))
 def terminated_for_good(cluster):
     """Some pod has reached Succeeded or Failed."""
     return any(p.terminal for p in cluster.pods.values())

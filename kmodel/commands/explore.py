@@ -104,8 +104,9 @@ class _Progress:
               help="Fault events allowed: class names or groups (node, probes, hooks, exits, time), all, none.")
 @click.option("--user-events", default="none", show_default=True,
               help="User requests allowed: class names (ScaleController, DeletePod, ...), all, none.")
-@click.option("--symmetry/--no-symmetry", default=True, show_default=True,
-              help="Merge states equal up to renaming interchangeable pods and nodes.")
+@click.option("--symmetry", type=click.Choice(["full", "pods", "off"]), default="full", show_default=True,
+              help="Merge states equal up to renaming interchangeable nodes and pods (full), pods only, or none; "
+                   "the explorer falls back when a name decides between states it would merge.")
 @click.option("--check-settle-steps", is_flag=True, default=False,
               help="Also check ALWAYS and TRANSITION rules on every step of the settle runs.")
 @click.option("--rules", "rule_names", default=None, help="Comma-separated rule names to check (default: all).")
