@@ -256,6 +256,7 @@ class Fingerprinter:
         self._pods: dict[int, tuple[Any, int]] = {}
         self._nodes: dict[int, tuple[Any, int]] = {}
         self._endpoints: dict[int, tuple[Any, dict]] = {}
+        self._keys: dict[tuple[int, int], tuple[Any, Any, int]] = {}
         self._status_fields = _pod_status_fields()
         self._node_fields = _node_spec_fields()
 
@@ -321,15 +322,37 @@ class Fingerprinter:
     # ---- canonical form ----------------------------------------------------------------------------------------
     def pod_key(self, cluster, pod, view: dict | None = None) -> int:
         """A pod's status plus its Endpoints listings (node and IP as "its own" or verbatim)."""
-        status = self.pod_status(pod)
         if view is None:
             view = self._endpoint_view(cluster.endpoints)
         listed = view.get(pod.name)
-        if not listed:
-            return status
-        own = tuple(sorted((s, k, ip == pod.pod_ip, node == pod.node_name or node, ports, pos)
-                           for s, k, ip, node, ports, pos in listed))
-        return self.intern((status, own))
+        hit = self._keys.get((id(pod), id(listed)))
+        if hit is not None and hit[0] is pod and hit[1] is listed:
+            return hit[2]
+        return self._pod_key(pod, listed)
+
+    def _pod_key(self, pod, listed) -> int:
+        status = self.pod_status(pod)
+        if listed:
+            status = self.intern((status, tuple(sorted(
+                (s, k, ip == pod.pod_ip, node == pod.node_name or node, ports, pos)
+                for s, k, ip, node, ports, pos in listed))))
+        self._keys[(id(pod), id(listed))] = (pod, listed, status)
+        return status
+
+    def _pod_keys(self, pods, names, view) -> tuple[int, ...]:
+        """The sorted keys of the named pods (the hot loop of a fingerprint: one dict lookup per unchanged pod)."""
+        keys = []
+        cache = self._keys
+        for name in names:
+            pod = pods[name]
+            listed = view.get(name)
+            hit = cache.get((id(pod), id(listed)))
+            if hit is not None and hit[0] is pod and hit[1] is listed:
+                keys.append(hit[2])
+            else:
+                keys.append(self._pod_key(pod, listed))
+        keys.sort()
+        return tuple(keys)
 
     def node_profiles(self, cluster) -> dict[str, int]:
         """Each node's canonical profile: its spec key and the sorted keys of the pods bound to it."""
@@ -338,7 +361,7 @@ class Fingerprinter:
         out = {}
         for name, node in cluster.nodes.items():
             names = cluster.pods_by_node.get(name)
-            keys = tuple(sorted(self.pod_key(cluster, pods[p], view) for p in names)) if names else ()
+            keys = self._pod_keys(pods, names, view) if names else ()
             out[name] = self.intern((self.node_spec(node), keys))
         return out
 
@@ -353,17 +376,18 @@ class Fingerprinter:
         profiles = []
         full = self.mode == "full"
         bound = 0
+        node_cache = self._nodes
+        pod_keys = self._pod_keys
         for name, node in cluster.nodes.items():
             names = by_node.get(name)
             if names:
                 bound += len(names)
-                keys = tuple(sorted([self.pod_key(cluster, pods[p], view) for p in names]))
+                keys = pod_keys(pods, names, view)
             else:
                 keys = ()
-            if full:
-                profiles.append(intern((self.node_spec(node), keys)))
-            else:
-                profiles.append(intern((name, self.node_spec(node), keys)))
+            hit = node_cache.get(id(node))
+            spec = hit[1] if hit is not None and hit[0] is node else self.node_spec(node)
+            profiles.append(intern((spec, keys) if full else (name, spec, keys)))
         profiles.sort()
         flat.append(len(profiles))
         flat.extend(profiles)
