@@ -1,0 +1,66 @@
+"""`kmodel check` on the built-in scenario: real verdicts per rule, JSON shape, reproducibility, usage errors
+(issues 2 and 4)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+import invariants
+from kmodel.cli import main
+
+SMALL = ["--max-examples", "30", "--max-steps", "25"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def test_seed_scenario_passes_with_a_verdict_for_every_rule():
+    result = invoke("--output-format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "pass"
+    names = {r["name"] for r in report["rules"]}
+    assert names == set(invariants.registry())
+    assert all(r["verdict"] == "pass" for r in report["rules"]), [r for r in report["rules"] if r["verdict"] != "pass"]
+    assert report["violations"] == [] and report["findings"] == []
+
+
+def test_text_output_ends_with_a_summary_line():
+    result = invoke(*SMALL)
+    assert result.exit_code in (0, 3)
+    assert result.stdout.splitlines()[-1].startswith("kmodel check: ")
+    assert "replicas-converge" in result.stdout
+
+
+def test_same_seed_same_report():
+    a = json.loads(invoke("--output-format", "json", "--seed", "7", *SMALL).stdout)
+    b = json.loads(invoke("--output-format", "json", "--seed", "7", *SMALL).stdout)
+    for report in (a, b):
+        report.pop("seconds")
+    assert a == b
+
+
+def test_rules_option_restricts_the_check():
+    result = invoke("--output-format", "json", "--rules", "replicas-converge,sometimes-scaled-down", *SMALL)
+    report = json.loads(result.stdout)
+    assert {r["name"] for r in report["rules"]} == {"replicas-converge", "sometimes-scaled-down"}
+
+
+def test_unknown_rule_is_a_usage_error_listing_known_rules():
+    result = invoke("--rules", "no-such-rule")
+    assert result.exit_code == 2
+    assert "replicas-converge" in result.output and "Traceback" not in result.output
+
+
+def test_missing_manifest_is_a_usage_error(tmp_path):
+    result = invoke(str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_kubernetes_profile_also_passes():
+    result = invoke("--profile", "kubernetes", "--output-format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, [r for r in report["rules"] if r["verdict"] != "pass"]
