@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
 from typing import Any
 
 import click
@@ -55,6 +54,3 @@ for _module, _attr in (("kmodel.commands.check", "check"), ("kmodel.commands.pro
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

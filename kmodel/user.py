@@ -222,24 +222,29 @@ def relabel_palette(cluster: Cluster, pod: Pod) -> list[immutables.Map]:
         first = sorted(pod.labels)[0]
         out.append(pod.labels.delete(first))
     if pod.owner is None:
-        for ctl in cluster.controllers.values():
-            if ctl.template.labels != pod.labels:
-                out.append(ctl.template.labels)
+        for key in sorted(cluster.controllers):
+            labels = cluster.controllers[key].template.labels
+            if labels != pod.labels and labels not in out:
+                out.append(labels)
     return out
 
 
 @event_source("user", USER)
 def user_requests(cluster: Cluster):
-    """A finite palette of user requests enabled in `cluster` (see the module docstring)."""
-    for key, ctl in cluster.controllers.items():
+    """A finite palette of user requests enabled in `cluster` (see the module docstring), in name order so that
+    runs are reproducible whatever the hash seed."""
+    for key in sorted(cluster.controllers):
+        ctl = cluster.controllers[key]
         if ctl.replicas < cluster.config.max_replicas:
             yield ScaleController(key, ctl.replicas + 1)
         if ctl.replicas > 0:
             yield ScaleController(key, ctl.replicas - 1)
-    for pod in cluster.pods.values():
+    for name in sorted(cluster.pods):
+        pod = cluster.pods[name]
         if not pod.terminating and not pod.daemon:
             yield DeletePod(pod.name)
             for labels in relabel_palette(cluster, pod):
                 yield RelabelPod(pod.name, labels)
-    for node in cluster.nodes.values():
+    for name in sorted(cluster.nodes):
+        node = cluster.nodes[name]
         yield UncordonNode(node.name) if node.unschedulable else CordonNode(node.name)

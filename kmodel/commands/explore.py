@@ -94,7 +94,7 @@ class _Progress:
               help="Scheduler profile.")
 @click.option("--start", type=click.Choice(["settled", "initial"]), default="settled", show_default=True,
               help="Explore from the settled cluster, or from the cluster as written.")
-@click.option("--max-depth", type=click.IntRange(0), default=8, show_default=True, help="Events from the start.")
+@click.option("--max-depth", type=click.IntRange(0), default=4, show_default=True, help="Events from the start.")
 @click.option("--max-pods", type=click.IntRange(0), default=None, help="Pod objects in a state.")
 @click.option("--max-restarts", type=click.IntRange(0), default=None, help="Highest container restart count.")
 @click.option("--max-clock", type=click.IntRange(0), default=None, help="Clock, in seconds.")

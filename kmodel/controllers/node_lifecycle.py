@@ -87,11 +87,13 @@ class NodeLifecycleEvictPod(Event):
 
 
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """For every node that is not Ready, in name order: mark its Ready pods not Ready, evict the rest."""
     out: list[Event] = []
-    for node in cluster.nodes.values():
+    for name in sorted(cluster.nodes):
+        node = cluster.nodes[name]
         if node.ready:
             continue
-        for pod in cluster.pods_on(node.name):
+        for pod in sorted(cluster.pods_on(node.name), key=lambda p: p.name):
             if pod.ready:
                 out.append(NodeLifecycleMarkPodNotReady(pod.name))
             elif not pod.terminating and not pod.daemon:
@@ -106,5 +108,6 @@ def _proposals(cluster: Cluster):
 
 @event_source("node-faults", FAULT)
 def node_faults(cluster: Cluster):
-    for node in cluster.nodes.values():
+    for name in sorted(cluster.nodes):
+        node = cluster.nodes[name]
         yield NodeCrash(node.name) if node.ready else NodeRecover(node.name)

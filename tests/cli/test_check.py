@@ -64,3 +64,21 @@ def test_kubernetes_profile_also_passes():
     result = invoke("--profile", "kubernetes", "--output-format", "json")
     report = json.loads(result.stdout)
     assert result.exit_code == 0, [r for r in report["rules"] if r["verdict"] != "pass"]
+
+
+def test_reports_do_not_depend_on_the_hash_seed():
+    """`--seed` reproduces a run in any process: the model lists events in a fixed order (persistent maps
+    iterate in hash order, which changes with PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
+    reports = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        out = subprocess.run([sys.executable, "-m", "kmodel", "check", "--output-format", "json", *SMALL],
+                             capture_output=True, text=True, env=env, check=False).stdout
+        report = json.loads(out)
+        report.pop("seconds")
+        reports.append(report)
+    assert reports[0] == reports[1]

@@ -1,0 +1,5 @@
+"""`python -m kmodel`: the `kmodel` command."""
+
+from kmodel.cli import main
+
+main()
