@@ -62,6 +62,23 @@ class CheckReport:
     event_counts: dict = attrs.field(factory=dict, eq=False)
 
 
+def rule_lines(rules: Iterable[RuleVerdict]) -> list[str]:
+    """One line per rule for text reports: VERDICT, name, kind, and why when it is not a pass."""
+    rules = list(rules)
+    width = max((len(r.name) for r in rules), default=10)
+    return [f"{r.verdict.upper():<15}{r.name:<{width}}  ({r.kind})"
+            + (f"  {r.message}" if r.message and r.verdict != PASS else "") for r in rules]
+
+
+def verdict_counts(rules: Iterable[RuleVerdict]) -> str:
+    """`N rules: a fail, b pass, ...` for summary lines."""
+    counts: dict[str, int] = {}
+    for r in rules:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    return f"{sum(counts.values())} rules: {parts}"
+
+
 def overall(verdicts: Iterable[str]) -> str:
     vs = list(verdicts)
     if FAIL in vs:

@@ -11,7 +11,6 @@ inconclusive. A `KModelError` is printed as one line on stderr with exit code 2,
 from __future__ import annotations
 
 import importlib
-import json
 from typing import Any
 
 import click
@@ -49,8 +48,3 @@ for _module, _attr in (("kmodel.commands.check", "check"), ("kmodel.commands.pro
             raise
         continue
     main.add_command(getattr(_mod, _attr))
-
-
-def emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, sort_keys=False, default=str))
-

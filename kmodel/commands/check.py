@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from kmodel.cli import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
+from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import PROFILES, Config
 
 
@@ -124,13 +125,7 @@ def _print_text(report, findings, not_modelled, trace_files, verdict, source) ->
             click.echo(f"    {i:3d}. {e!r}")
         if t:
             click.echo(f"    trace saved to {t} (replay with: kmodel replay {t})")
-    width = max((len(r.name) for r in report.rules), default=10)
-    for r in report.rules:
-        note = f"  {r.message}" if r.message and r.verdict != "pass" else ""
-        click.echo(f"{r.verdict.upper():<15}{r.name:<{width}}  ({r.kind}){note}")
-    counts: dict[str, int] = {}
-    for r in report.rules:
-        counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    click.echo(f"kmodel check: {verdict} ({source}; {len(report.rules)} rules: {parts}; {len(findings)} findings; "
+    for line in rule_lines(report.rules):
+        click.echo(line)
+    click.echo(f"kmodel check: {verdict} ({source}; {verdict_counts(report.rules)}; {len(findings)} findings; "
                f"{report.steps} steps by {report.engine} in {report.seconds:.1f}s)")

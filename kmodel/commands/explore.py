@@ -25,6 +25,7 @@ from pathlib import Path
 
 import click
 
+from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import PROFILES, Config
 from kmodel.errors import KModelError
 
@@ -178,18 +179,13 @@ def _print_text(result, files, source: str) -> None:
             click.echo(f"    {i:3d}. {e!r}{settle}{mark}")
         if f:
             click.echo(f"    trace saved to {f} (replay with: kmodel replay {f})")
-    width = max((len(r.name) for r in result.rules), default=10)
-    for r in result.rules:
-        note = f"  {r.message}" if r.message and r.verdict != "pass" else ""
-        click.echo(f"{r.verdict.upper():<15}{r.name:<{width}}  ({r.kind}){note}")
-    counts: dict[str, int] = {}
-    for r in result.rules:
-        counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    for line in rule_lines(result.rules):
+        click.echo(line)
+    parts = verdict_counts(result.rules)
     space = "complete" if result.complete else ("exhaustive within bounds" if result.exhaustive
                                                 else "stopped at --max-states: NOT exhaustive")
     pruned = ", ".join(f"{k} {n}" for k, n in result.pruned.items() if n)
-    click.echo(f"kmodel explore: {result.verdict} ({source}; {len(result.rules)} rules: {parts}; "
+    click.echo(f"kmodel explore: {result.verdict} ({source}; {parts}; "
                f"{result.distinct_states:,} distinct states, {result.transitions:,} transitions, depth "
                f"{result.max_depth}, {result.states_per_second:,.0f} states/s; convergence bound "
                f"{result.convergence_bound if result.convergence_bound is not None else '-'} fair steps; {space}"
