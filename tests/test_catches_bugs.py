@@ -9,7 +9,9 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from kmodel import labels, objects
+from hypothesis import strategies as st
+
+from kmodel import labels, objects, scenarios
 from kmodel.controllers import endpoints, kubelet, replication
 from kmodel.objects import Endpoints
 from kmodel.scheduler import reference
@@ -80,7 +82,7 @@ def test_liveness_restarting_under_restart_policy_never(monkeypatch):
 
 def test_failed_post_start_leaving_the_container_ready(monkeypatch):
     monkeypatch.setattr(kubelet.PostStartHookFails, "apply", kubelet.PostStartHookSucceeds.apply)
-    assert "post-start-failure-kills" in rules_broken(seed_clusters())
+    assert "post-start-failure-kills" in rules_broken(st.builds(scenarios.tiny))
 
 
 def test_scale_down_deleting_the_oldest_pod_first(monkeypatch):
