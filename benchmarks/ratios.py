@@ -19,8 +19,8 @@ def rows(data: dict) -> list[dict]:
     out = []
     for bench in data["benchmarks"]:
         info = bench.get("extra_info", {})
-        if "impl" not in info:
-            continue
+        if not {"impl", "profile", "nodes", "pods"} <= info.keys():
+            continue  # not a scheduler placement benchmark
         median = bench["stats"]["median"]
         out.append({
             "workload": bench["name"].split("[")[0].removeprefix("test_"),

@@ -996,12 +996,34 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
 def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Iterable[str] | None = None,
                         config: ExploreConfig | None = None):
     """`kmodel check --engine explore`: the explorer's verdicts as a `kmodel.check.CheckReport`. The depth bound
-    is `max_depth`; every fault may happen, users make no requests, and the search stops (inconclusive) after
-    `max_states` distinct states."""
+    is `max_depth`; every fault may happen, users scale controllers and relabel pods (the requests that reach
+    scale-down and adoption), and the search stops (inconclusive) after `max_states` distinct states."""
     from kmodel.check import CheckReport, ViolationReport
 
-    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000)
-    result = explore(cluster, cfg, rule_names)
+    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events="ScaleController,RelabelPod")
+    # As `kmodel explore --start settled`: the search starts once the controllers have done their work; the
+    # way there is checked here (ALWAYS and TRANSITION rules on every settle step).
+    from kmodel.settle import settle
+
+    names = None if rule_names is None else list(rule_names)
+    on_the_way: list = []
+
+    def observe(before: Cluster, event: Event, after: Cluster) -> None:
+        if not on_the_way:
+            on_the_way.extend(invariants.check_transition(before, event, after, names=names))
+            on_the_way.extend(invariants.check(after, kinds=(invariants.ALWAYS,), names=names))
+
+    settled = settle(cluster, max_steps=cfg.settle_bound, record=True, observe=observe)
+    if on_the_way:
+        v = on_the_way[0]
+        from kmodel.check import FAIL, RuleVerdict, rule_verdicts
+
+        rules = invariants.of_kind(names=names, profile=cluster.config.profile)
+        verdicts = rule_verdicts(rules, {v.rule: v.message}, set(), set(), False)
+        return CheckReport(FAIL, tuple(verdicts), (ViolationReport(v.rule, v.message, v.objects, cluster,
+                                                                   settled.events),),
+                           "explore", 0, settled.steps, 0.0, {})
+    result = explore(settled.cluster, cfg, names)
     violations = tuple(ViolationReport(v.rule, v.message, v.objects, v.initial, v.events) for v in result.violations)
     return CheckReport(result.verdict, result.rules, violations, "explore", 0, result.transitions, result.seconds,
                        dict(result.event_counts))

@@ -31,8 +31,8 @@ def _violation_json(v, trace_file):
 @click.option("--engine", type=click.Choice(["hypothesis", "explore"]), default="hypothesis", show_default=True,
               help="Random runs with shrinking, or the exhaustive bounded explorer.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Hypothesis engine.")
-@click.option("--max-steps", type=click.IntRange(1), default=30, show_default=True,
-              help="Events per run (Hypothesis) or depth bound (explorer).")
+@click.option("--max-steps", type=click.IntRange(1), default=None,
+              help="Events per run (Hypothesis, default 30) or depth bound (explorer, default 3).")
 @click.option("--max-examples", type=click.IntRange(1), default=60, show_default=True,
               help="Runs of the Hypothesis engine.")
 @click.option("--rules", "rule_names", default=None, help="Comma-separated rule names to check (default: all).")
@@ -73,9 +73,9 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
     if engine == "explore":
         from kmodel.explore import check_with_explorer
 
-        report = check_with_explorer(cluster, max_depth=max_steps, rule_names=names)
+        report = check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
     else:
-        report = check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps,
+        report = check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30,
                                rule_names=names)
     trace_files = _save_traces(report, trace_dir, engine, seed)
     verdict = report.verdict

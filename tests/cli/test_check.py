@@ -82,3 +82,12 @@ def test_reports_do_not_depend_on_the_hash_seed():
         report.pop("seconds")
         reports.append(report)
     assert reports[0] == reports[1]
+
+
+def test_explore_engine_checks_every_rule_on_the_seed():
+    """`--engine explore`: every state within depth 3 of the settled seed scenario (all faults, scale and
+    relabel requests), every rule passes with its witness reached."""
+    result = invoke("--engine", "explore", "--output-format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, [r for r in report["rules"] if r["verdict"] != "pass"]
+    assert report["engine"] == "explore" and report["verdict"] == "pass"
