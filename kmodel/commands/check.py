@@ -17,10 +17,11 @@ from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import PROFILES, Config
 
 
-def _violation_json(v, trace_file):
+def _violation_json(v, trace_file, loaded):
     return {
         "rule": v.rule,
         "message": v.message,
+        "location": violation_location(loaded, v, v.initial),
         "objects": list(v.objects),
         "trace": {"file": trace_file, "events": [repr(e) for e in v.events]},
     }
@@ -56,7 +57,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
                 invariants.get(n)
             except KeyError as err:
                 raise click.BadParameter(str(err), param_hint="--rules") from None
-    findings, not_modelled, source = [], [], "scenario:seed"
+    findings, not_modelled, source, loaded = [], [], "scenario:seed", None
     if manifests:
         from kmodel import findings as findings_mod
         from kmodel.manifests import load_manifests
@@ -92,11 +93,11 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
             "rules": [{"name": r.name, "kind": r.kind, "verdict": r.verdict, "message": r.message}
                       for r in report.rules],
             "findings": [f.to_json() for f in findings],
-            "violations": [_violation_json(v, t) for v, t in zip(report.violations, trace_files)],
+            "violations": [_violation_json(v, t, loaded) for v, t in zip(report.violations, trace_files)],
             "not_modelled": [n.to_json() for n in not_modelled],
         }, indent=2))
     else:
-        _print_text(report, findings, not_modelled, trace_files, verdict, source)
+        _print_text(report, findings, not_modelled, trace_files, verdict, source, loaded)
     raise SystemExit({"pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE}[verdict])
 
 
@@ -114,13 +115,34 @@ def _save_traces(report, trace_dir: Path, engine: str, seed: int) -> list[str | 
     return out
 
 
-def _print_text(report, findings, not_modelled, trace_files, verdict, source) -> None:
+def violation_location(loaded, violation, initial) -> str | None:
+    """`FILE:LINE` of the manifest object a violation involves: the object itself, or for a pod a controller
+    created, the controller that owns it in the initial cluster or whose generated names it carries."""
+    if loaded is None:
+        return None
+    keys = list(violation.objects)
+    for key in list(keys):
+        kind, _, name = key.partition("/")
+        if kind == "Pod":
+            pod = initial.pods.get(name) if initial is not None else None
+            if pod is not None and pod.owner is not None:
+                keys.append(pod.owner.key)
+            keys += [c.key for c in (initial.controllers.values() if initial is not None else ())
+                     if name.startswith(c.name + "-")]
+    for key in keys:
+        src = loaded.source(key)
+        if src is not None:
+            return f"{src.file}:{src.line}"
+    return None
+
+
+def _print_text(report, findings, not_modelled, trace_files, verdict, source, loaded=None) -> None:
     for f in findings:
         click.echo(f.render())
     for n in not_modelled:
         click.echo(n.render())
     for v, t in zip(report.violations, trace_files):
-        click.echo(f"{source}: {v.rule}: {v.message}")
+        click.echo(f"{violation_location(loaded, v, v.initial) or source}: {v.rule}: {v.message}")
         for i, e in enumerate(v.events, 1):
             click.echo(f"    {i:3d}. {e!r}")
         if t:

@@ -91,3 +91,24 @@ def test_explore_engine_checks_every_rule_on_the_seed():
     report = json.loads(result.stdout)
     assert result.exit_code == 0, [r for r in report["rules"] if r["verdict"] != "pass"]
     assert report["engine"] == "explore" and report["verdict"] == "pass"
+
+
+def test_a_violation_on_a_manifest_names_its_file_and_line(tmp_path):
+    """Text output reads like mypy: `FILE:LINE: rule: message`, the line of the object the violation involves
+    (for a pod a controller created, that controller's)."""
+    from invariants.registry import ALWAYS, Violation, invariant, unregister
+
+    @invariant("test-no-two-web-pods-running", kind=ALWAYS, witness="sometimes-many-pods")
+    def no_two(cluster):
+        """At most one pod runs (a deliberately false rule)."""
+        running = sorted(p.name for p in cluster.pods.values() if p.pod_ip)
+        if len(running) > 1:
+            yield Violation("test-no-two-web-pods-running", "two pods run", (f"Pod/{running[1]}",))
+
+    try:
+        result = invoke("examples/healthy/web.yaml", "--rules", "test-no-two-web-pods-running",
+                        "--trace-dir", str(tmp_path), *SMALL)
+    finally:
+        unregister("test-no-two-web-pods-running")
+    assert result.exit_code == 1, result.output
+    assert "examples/healthy/web.yaml:4: test-no-two-web-pods-running: two pods run" in result.stdout  # its document
