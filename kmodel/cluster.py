@@ -7,14 +7,18 @@ intermediate state an engine keeps stays valid and cheap.
 
 Derived indexes that the hot paths need live inside the state and are updated by the same write (DESIGN
 principle 1): pods per node, pods per owner, orphans, pods per Service, per-node resource use, per-owner per-node
-pod counts, and the scheduler's own index. They are excluded from equality and hashing (they are functions of the
-objects), and `check_indexes` recomputes them from scratch for the structure invariants.
+pod counts, the scheduler's own index, and the controllers' work queues (see `Cluster`), so that every
+controller finds its work without scanning every pod or node and a step costs O(log n). They are excluded from
+equality and hashing (they are functions of the objects and the clock), and `index_mismatches` compares each
+with its recomputation from scratch (`derived`: plain loops over the objects, not the same updates) for the
+structure invariant `indexes-exact`.
 
 All writes go through `put_pod`, `remove_pod`, `put_node`, ... so no index can be forgotten.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterable, Iterator
 
 import attrs
@@ -138,9 +142,91 @@ def counts_for_spread(pod: Pod) -> bool:
     return pod.node_name is not None and pod.active
 
 
+def _flag(m: immutables.Map, key, on: bool) -> immutables.Map:
+    """Set membership of `key` in a set-valued map (key -> True)."""
+    if on:
+        return m if key in m else m.set(key, True)
+    return m.delete(key) if key in m else m
+
+
+def _flag_in(m: immutables.Map, key: str, item: str, on: bool) -> immutables.Map:
+    """Membership of `item` in the set `m[key]` (empty sets are dropped)."""
+    return _set_add(m, key, item) if on else _set_remove(m, key, item)
+
+
+def _retime(timers: immutables.Map, times: tuple, name: str, old: tuple, new: tuple, clock: int
+            ) -> tuple[immutables.Map, tuple]:
+    """Move a pod's deadlines later than the clock from `old` to `new` in the timer index."""
+    for t in old:
+        if t > clock and t not in new:
+            inner = timers[t].delete(name)
+            if len(inner):
+                timers = timers.set(t, inner)
+            else:
+                timers = timers.delete(t)
+                i = bisect.bisect_left(times, t)
+                times = times[:i] + times[i + 1:]
+    for t in new:
+        if t > clock and t not in old:
+            inner = timers.get(t)
+            if inner is None:
+                timers = timers.set(t, EMPTY.set(name, True))
+                i = bisect.bisect_left(times, t)
+                times = times[:i] + (t,) + times[i:]
+            else:
+                timers = timers.set(t, inner.set(name, True))
+    return timers, times
+
+
+def _endpoint_ports_of(pod: Pod) -> list:
+    return [c.ports for c in pod.containers]
+
+
+def _endpoint_view_changed(old: Pod, new: Pod) -> bool:
+    """Whether a pod write (labels aside) can change the pod's entry in a Service's Endpoints: its IP, node,
+    Ready condition, phase, deletion, or container ports (SEMANTICS 39, 40, 43)."""
+    return (old.pod_ip != new.pod_ip or old.node_name != new.node_name or old.ready != new.ready
+            or old.phase != new.phase or old.deletion_timestamp != new.deletion_timestamp
+            or (old.containers is not new.containers and _endpoint_ports_of(old) != _endpoint_ports_of(new)))
+
+
+# The derived indexes, each a function of the objects (and, for `timers`, of the clock). `index_mismatches`
+# compares each with its recomputation.
+DERIVED_INDEXES = (
+    "pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage", "owner_node_counts",
+    "unscheduled", "not_ready_nodes", "lost_nodes", "terminal_pods", "dangling_pods", "kubelet_queue",
+    "environment_queue", "timers", "timer_times", "claimed_counts", "adoptable", "releasable",
+    "replication_queue", "pod_services", "unmanaged_services", "stored_endpoints", "endpoint_mismatches",
+    "endpoints_queue",
+)
+
+
 @attrs.frozen(eq=False)
 class Cluster:
-    """The whole state. Equality and hash are over the objects, the clock and the counters, not the indexes."""
+    """The whole state. Equality and hash are over the objects, the clock and the counters, not the indexes.
+
+    Work queues (DESIGN principle 1): besides the indexes the scheduler reads, the state carries for each
+    controller the set of objects it has work for, kept exact by the same writes, so that `reconcile` reads
+    its queue instead of scanning every pod or node and a `settle` round costs O(work + log n):
+
+    - `not_ready_nodes` (node lifecycle), `lost_nodes` (node names that bound pods name but no Node object has),
+      `terminal_pods` and `dangling_pods` (pod GC and the garbage collector: `owner_missing` and not
+      terminating);
+    - `kubelet_queue` (bound pods with `kubelet.has_work`), `environment_queue` (bound pods with
+      `kubelet.needs_environment`), and `timers` (time -> pods: the deadlines of bound pods later than the
+      clock, `kubelet.pod_deadlines`) with `timer_times` its times in order, so `Tick` finds the next one
+      without a scan;
+    - `claimed_counts`, `adoptable`, `releasable` (each controller's claim, `replication.claim_state`) and
+      `replication_queue` (controllers with `replication.sync_due`);
+    - `pod_services` (the Services whose selector matches a pod: `service_members` reversed),
+      `unmanaged_services` (no selector, SEMANTICS 26), `stored_endpoints` (each stored Endpoints object as
+      entries by pod name, and whether it is in canonical form), `endpoint_mismatches` (managed Service -> pods
+      whose desired entry, `endpoints.endpoint_entry`, differs from the stored one) and `endpoints_queue` (the
+      Service keys for which `EndpointsSync` would write).
+
+    The decisions that define the queues stay in the controller modules (read at call time, so a patched
+    decision is seen by the index and its recomputation alike).
+    """
 
     config: Config = Config()
     clock: int = 0
@@ -159,6 +245,24 @@ class Cluster:
     owner_node_counts: immutables.Map = EMPTY  # owner key -> node -> active bound pods
     unscheduled: immutables.Map = EMPTY  # {pod: creation_index}: unbound, active pods (the scheduling queue)
     scheduler_index: object = None  # the scheduler's fast-path index (kmodel.scheduler.index)
+    # work queues (see the class docstring)
+    not_ready_nodes: immutables.Map = EMPTY  # {node}
+    lost_nodes: immutables.Map = EMPTY  # {node name}: bound pods name it, no Node object has it
+    terminal_pods: immutables.Map = EMPTY  # {pod}: Succeeded or Failed
+    dangling_pods: immutables.Map = EMPTY  # {pod}: not terminating, controller owner gone or another uid
+    kubelet_queue: immutables.Map = EMPTY  # {pod}
+    environment_queue: immutables.Map = EMPTY  # {pod}
+    timers: immutables.Map = EMPTY  # time -> {pod}, times later than the clock
+    timer_times: tuple = ()  # the keys of `timers`, ascending
+    claimed_counts: immutables.Map = EMPTY  # controller key -> claimed active pods (absent: 0)
+    adoptable: immutables.Map = EMPTY  # controller key -> {pod}
+    releasable: immutables.Map = EMPTY  # controller key -> {pod}
+    replication_queue: immutables.Map = EMPTY  # {controller key}
+    pod_services: immutables.Map = EMPTY  # pod -> names of the Services selecting it, sorted
+    unmanaged_services: immutables.Map = EMPTY  # {service}
+    stored_endpoints: immutables.Map = EMPTY  # service -> (canonical, Map pod -> (ready, EndpointAddress))
+    endpoint_mismatches: immutables.Map = EMPTY  # service -> {pod}
+    endpoints_queue: immutables.Map = EMPTY  # {service key}
 
     # ---- identity -------------------------------------------------------------------------------------------
     def _key(self) -> tuple:
@@ -179,7 +283,7 @@ class Cluster:
         from kmodel.scheduler import index as sched_index
 
         c = cls(config=config or Config())
-        return attrs.evolve(c, scheduler_index=sched_index.build(c))
+        return _evolve(c, scheduler_index=sched_index.build(c))
 
     @classmethod
     def from_objects(cls, objects: Iterable[object], config: Config | None = None) -> "Cluster":
@@ -220,7 +324,7 @@ class Cluster:
 
     def fresh_uid(self) -> tuple["Cluster", str]:
         """A new uid from the counter (uids are ordered, so `uid` also orders creation)."""
-        return attrs.evolve(self, next_uid=self.next_uid + 1), f"uid-{self.next_uid:06d}"
+        return _evolve(self, next_uid=self.next_uid + 1), f"uid-{self.next_uid:06d}"
 
     # ---- reads ----------------------------------------------------------------------------------------------
     def pod(self, name: str) -> Pod:
@@ -263,7 +367,15 @@ class Cluster:
 
     # ---- writes (each keeps every index exact) --------------------------------------------------------------
     def tick(self, seconds: int) -> "Cluster":
-        return attrs.evolve(self, clock=self.clock + seconds)
+        """Time passes; deadlines no longer later than the clock leave the timer index."""
+        clock = self.clock + seconds
+        timers, times = self.timers, self.timer_times
+        if times and times[0] <= clock:
+            i = bisect.bisect_right(times, clock)
+            for t in times[:i]:
+                timers = timers.delete(t)
+            times = times[i:]
+        return _evolve(self, clock=clock, timers=timers, timer_times=times)
 
     def put_pod(self, pod: Pod) -> "Cluster":
         old = self.pods.get(pod.name)
@@ -299,17 +411,27 @@ class Cluster:
             if new is not None:
                 by_owner = _set_add(by_owner, n_owner, name) if n_owner else by_owner
                 orphans = orphans if n_owner else orphans.set(name, True)
-        if not both or (old.labels is not new.labels and old.labels != new.labels):  # type: ignore[union-attr]
+        pod_services = self.pod_services
+        o_svcs = pod_services.get(name, ()) if old is not None else ()
+        n_svcs = o_svcs
+        same_labels = both and (old.labels is new.labels or old.labels == new.labels)  # type: ignore[union-attr]
+        if not same_labels:
+            selected = []
             for svc_name, svc in self.services.items():
                 sel = svc.label_selector
                 if sel is None:
                     continue
-                was = old is not None and sel.matches(old.labels)
+                was = svc_name in o_svcs
                 now = new is not None and sel.matches(new.labels)
+                if now:
+                    selected.append(svc_name)
                 if was and not now:
                     members = _set_remove(members, svc_name, name)
                 elif now and not was:
                     members = _set_add(members, svc_name, name)
+            n_svcs = tuple(sorted(selected))
+            if n_svcs != o_svcs:
+                pod_services = pod_services.set(name, n_svcs) if n_svcs else pod_services.delete(name)
         o_use = o_node is not None and old.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
         n_use = n_node is not None and new.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
         if o_use != n_use or (o_use and (o_node != n_node or (old.containers is not new.containers  # type: ignore
@@ -343,104 +465,683 @@ class Cluster:
                 unscheduled = unscheduled.set(name, new.creation_index)  # type: ignore[union-attr]
         elif o_queued:
             unscheduled = unscheduled.delete(name)
-        c = _with_pod_indexes(self, pods, by_node, by_owner, orphans, members, usage, owner_counts, unscheduled)
+
+        # ---- work queues ----
+        o_term = old is not None and old.phase in _TERMINAL_PHASES
+        n_term = new is not None and new.phase in _TERMINAL_PHASES
+        terminal = self.terminal_pods
+        if o_term != n_term:
+            terminal = terminal.set(name, True) if n_term else terminal.delete(name)
+        lost = self.lost_nodes
+        if o_node != n_node:
+            nodes = self.nodes
+            if o_node is not None and o_node not in nodes:
+                lost = _flag(lost, o_node, o_node in by_node)
+            if n_node is not None and n_node not in nodes:
+                lost = _flag(lost, n_node, True)
+        same_deletion = both and old.deletion_timestamp == new.deletion_timestamp  # type: ignore[union-attr]
+        dangling = self.dangling_pods
+        if not (same_owner and same_deletion):
+            dangling = _flag(dangling, name, new is not None and new.owner is not None and
+                             new.deletion_timestamp is None and not self.owner_alive(new))
+        kq, envq = self.kubelet_queue, self.environment_queue
+        timers, times = self.timers, self.timer_times
+        o_bound, n_bound = o_node is not None, n_node is not None
+        if not (same_deletion and o_bound == n_bound and old.containers is new.containers):  # type: ignore
+            facts = _kubelet_facts(new) if n_bound else _UNBOUND_FACTS
+            kq = _flag(kq, name, facts[0])
+            envq = _flag(envq, name, facts[1])
+            o_dl = _kubelet_facts(old)[2] if o_bound else ()
+            if o_dl != facts[2]:
+                timers, times = _retime(timers, times, name, o_dl, facts[2], self.clock)
+        elif n_bound and (old.phase != new.phase or old.ready != new.ready  # type: ignore[union-attr]
+                          or old.ready_since != new.ready_since):  # type: ignore[union-attr]
+            kq = _flag(kq, name, _kubelet_facts(new)[0])
+        counts, adopt, release, rq = self.claimed_counts, self.adoptable, self.releasable, self.replication_queue
+        if self.controllers and (not (same_owner and same_labels) or
+                                 _replication.is_active(old) != _replication.is_active(new)):
+            counts, adopt, release, rq = self._reclaim(old, new, name, counts, adopt, release, rq)
+        mismatches, eq = self.endpoint_mismatches, self.endpoints_queue
+        if (o_svcs or n_svcs) and (not both or not same_labels or _endpoint_view_changed(old, new)):  # type: ignore
+            services, stored = self.services, self.stored_endpoints
+            entry_of = _entry_memo
+            for svc_name in set(o_svcs).union(n_svcs):
+                entry = entry_of(new, services[svc_name]) if svc_name in n_svcs else None
+                st = stored.get(svc_name)
+                was_empty = svc_name not in mismatches
+                mismatches = _flag_in(mismatches, svc_name, name, entry != (st[1].get(name) if st else None))
+                if was_empty != (svc_name not in mismatches):
+                    eq = _flag(eq, svc_name, st is None or not st[0] or svc_name in mismatches)
+        c = _with_pod_indexes(self, pods, by_node, by_owner, orphans, members, usage, owner_counts, unscheduled,
+                              terminal, lost, dangling, kq, envq, timers, times, counts, adopt, release, rq,
+                              pod_services, mismatches, eq)
         object.__setattr__(c, "scheduler_index", _sched_index.on_pod(self.scheduler_index, c, old, new))
         return c
 
+    def _reclaim(self, old: Pod | None, new: Pod | None, name: str, counts: immutables.Map,
+                 adopt: immutables.Map, release: immutables.Map, rq: immutables.Map) -> tuple:
+        """The claim index after a pod write: the pod's case for its owner's controller, and for every
+        controller while it is an orphan (adoption candidates, SEMANTICS 36)."""
+        controllers = self.controllers
+        if (old is not None and old.owner is None) or (new is not None and new.owner is None):
+            keys: Iterable[str] = controllers.keys()
+        else:
+            keys = {p.owner.key for p in (old, new) if p is not None}  # type: ignore[union-attr]
+        claim_state, due = _claim_memo, _replication.sync_due
+        unrelated, claimed, to_adopt = _replication.UNRELATED, _replication.CLAIMED, _replication.TO_ADOPT
+        for key in keys:
+            ctl = controllers.get(key)
+            if ctl is None:
+                continue
+            s_old = claim_state(ctl, old) if old is not None else unrelated
+            s_new = claim_state(ctl, new) if new is not None else unrelated
+            if s_old == s_new:
+                continue
+            for state, on in ((s_old, False), (s_new, True)):
+                if state == claimed:
+                    n = counts.get(key, 0) + (1 if on else -1)
+                    counts = counts.set(key, n) if n else counts.delete(key)
+                elif state == to_adopt:
+                    adopt = _flag_in(adopt, key, name, on)
+                elif state != unrelated:
+                    release = _flag_in(release, key, name, on)
+            rq = _flag(rq, key, due(ctl, counts.get(key, 0), len(adopt.get(key, EMPTY)),
+                                    len(release.get(key, EMPTY))))
+        return counts, adopt, release, rq
+
     def put_node(self, node: Node) -> "Cluster":
         old = self.nodes.get(node.name)
-        c = attrs.evolve(self, nodes=self.nodes.set(node.name, node))
-        from kmodel.scheduler import index as sched_index
-
-        return attrs.evolve(c, scheduler_index=sched_index.on_node(self.scheduler_index, c, old, node))
+        c = _evolve(self, nodes=self.nodes.set(node.name, node),
+                    not_ready_nodes=_flag(self.not_ready_nodes, node.name, not node.ready),
+                    lost_nodes=_flag(self.lost_nodes, node.name, False))
+        object.__setattr__(c, "scheduler_index", _sched_index.on_node(self.scheduler_index, c, old, node))
+        return c
 
     def remove_node(self, name: str) -> "Cluster":
         old = self.nodes[name]
-        c = attrs.evolve(self, nodes=self.nodes.delete(name))
-        from kmodel.scheduler import index as sched_index
-
-        return attrs.evolve(c, scheduler_index=sched_index.on_node(self.scheduler_index, c, old, None))
+        c = _evolve(self, nodes=self.nodes.delete(name), not_ready_nodes=_flag(self.not_ready_nodes, name, False),
+                    lost_nodes=_flag(self.lost_nodes, name, name in self.pods_by_node))
+        object.__setattr__(c, "scheduler_index", _sched_index.on_node(self.scheduler_index, c, old, None))
+        return c
 
     def put_service(self, service: Service) -> "Cluster":
-        members = self.service_members.delete(service.name) if service.name in self.service_members \
-            else self.service_members
+        name = service.name
+        old_members = self.service_members.get(name, EMPTY)
+        members = self.service_members.delete(name) if name in self.service_members else self.service_members
         sel = service.label_selector
+        inner = EMPTY
         if sel is not None:
-            inner = EMPTY
             with inner.mutate() as m:
                 for pod in self.pods.values():
                     if sel.matches(pod.labels):
                         m[pod.name] = True
                 inner = m.finish()
             if len(inner):
-                members = members.set(service.name, inner)
-        c = attrs.evolve(self, services=self.services.set(service.name, service), service_members=members)
-        return attrs.evolve(c, scheduler_index=_sched_index.on_service(self.scheduler_index, c))
+                members = members.set(name, inner)
+        pod_services = self.pod_services
+        for pod_name in old_members:
+            if pod_name not in inner:
+                svcs = tuple(s for s in pod_services[pod_name] if s != name)
+                pod_services = pod_services.set(pod_name, svcs) if svcs else pod_services.delete(pod_name)
+        for pod_name in inner:
+            if pod_name not in old_members:
+                pod_services = pod_services.set(pod_name, tuple(sorted(pod_services.get(pod_name, ()) + (name,))))
+        c = _evolve(self, services=self.services.set(name, service), service_members=members,
+                    pod_services=pod_services, unmanaged_services=_flag(self.unmanaged_services, name, sel is None))
+        c = c._resync_endpoints_index(name)
+        object.__setattr__(c, "scheduler_index", _sched_index.on_service(self.scheduler_index, c))
+        return c
 
     def remove_service(self, name: str) -> "Cluster":
         members = self.service_members.delete(name) if name in self.service_members else self.service_members
+        pod_services = self.pod_services
+        for pod_name in self.service_members.get(name, EMPTY):
+            svcs = tuple(s for s in pod_services[pod_name] if s != name)
+            pod_services = pod_services.set(pod_name, svcs) if svcs else pod_services.delete(pod_name)
         endpoints = self.endpoints.delete(name) if name in self.endpoints else self.endpoints
-        c = attrs.evolve(self, services=self.services.delete(name), service_members=members, endpoints=endpoints)
-        return attrs.evolve(c, scheduler_index=_sched_index.on_service(self.scheduler_index, c))
+        c = _evolve(self, services=self.services.delete(name), service_members=members, endpoints=endpoints,
+                    pod_services=pod_services, unmanaged_services=_flag(self.unmanaged_services, name, False))
+        c = c._resync_endpoints_index(name)
+        object.__setattr__(c, "scheduler_index", _sched_index.on_service(self.scheduler_index, c))
+        return c
 
     def put_controller(self, controller: Controller) -> "Cluster":
-        return attrs.evolve(self, controllers=self.controllers.set(controller.key, controller))
+        key = controller.key
+        old = self.controllers.get(key)
+        c = _evolve(self, controllers=self.controllers.set(key, controller))
+        if old is None or old.uid != controller.uid or old.label_selector != controller.label_selector:
+            return c._resync_controller_index(key)
+        if old.replicas != controller.replicas:
+            due = _replication.sync_due(controller, c.claimed_counts.get(key, 0), len(c.adoptable.get(key, EMPTY)),
+                                        len(c.releasable.get(key, EMPTY)))
+            object.__setattr__(c, "replication_queue", _flag(c.replication_queue, key, due))
+        return c
 
     def remove_controller(self, key: str) -> "Cluster":
-        return attrs.evolve(self, controllers=self.controllers.delete(key))
+        c = _evolve(self, controllers=self.controllers.delete(key))
+        return c._resync_controller_index(key)
 
     def put_endpoints(self, endpoints: Endpoints) -> "Cluster":
-        return attrs.evolve(self, endpoints=self.endpoints.set(endpoints.service, endpoints))
+        c = _evolve(self, endpoints=self.endpoints.set(endpoints.service, endpoints))
+        return c._resync_endpoints_index(endpoints.service)
 
     def remove_endpoints(self, service: str) -> "Cluster":
         """Delete the Endpoints stored for a Service key (absent ones are already gone)."""
         if service not in self.endpoints:
             return self
-        return attrs.evolve(self, endpoints=self.endpoints.delete(service))
+        c = _evolve(self, endpoints=self.endpoints.delete(service))
+        return c._resync_endpoints_index(service)
+
+    # ---- whole-object index updates (a write of a Service, Endpoints or controller) -------------------------
+    def _resync_endpoints_index(self, name: str) -> "Cluster":
+        """Recompute the endpoints indexes of one Service key: O(its selected and stored pods)."""
+        stored_eps = self.stored_endpoints
+        stored = self.endpoints.get(name)
+        entry = _stored_entry(stored) if stored is not None else None
+        stored_eps = stored_eps.set(name, entry) if entry is not None else \
+            (stored_eps.delete(name) if name in stored_eps else stored_eps)
+        mismatches = self.endpoint_mismatches
+        found = _mismatches_of(self, name, entry)
+        if found:
+            mismatches = mismatches.set(name, immutables.Map(dict.fromkeys(found, True)))
+        elif name in mismatches:
+            mismatches = mismatches.delete(name)
+        due = _endpoints_due(self.services.get(name), stored is not None, entry, bool(found))
+        return _evolve(self, stored_endpoints=stored_eps, endpoint_mismatches=mismatches,
+                       endpoints_queue=_flag(self.endpoints_queue, name, due))
+
+    def _resync_controller_index(self, key: str) -> "Cluster":
+        """Recompute one controller key's claim index, and the dangling owners of its pods: O(its pods and the
+        orphans), on a create, delete or a change of uid or selector only."""
+        ctl = self.controllers.get(key)
+        counts, adopt, release, rq = self.claimed_counts, self.adoptable, self.releasable, self.replication_queue
+        dangling = self.dangling_pods
+        owned = self.pods_by_owner.get(key, EMPTY)
+        for pod_name in owned:
+            pod = self.pods[pod_name]
+            dangling = _flag(dangling, pod_name, pod.deletion_timestamp is None and
+                             (ctl is None or ctl.uid != pod.owner.uid))  # type: ignore[union-attr]
+        n, to_adopt, to_release = _claims_of(self, ctl) if ctl is not None else (0, [], [])
+        counts = counts.set(key, n) if n else (counts.delete(key) if key in counts else counts)
+        adopt = _set_to(adopt, key, to_adopt)
+        release = _set_to(release, key, to_release)
+        due = ctl is not None and _replication.sync_due(ctl, n, len(to_adopt), len(to_release))
+        return _evolve(self, claimed_counts=counts, adoptable=adopt, releasable=release,
+                       replication_queue=_flag(rq, key, due), dangling_pods=dangling)
 
     # ---- index checking -------------------------------------------------------------------------------------
+    def derived(self) -> dict[str, object]:
+        """Every derived index except the scheduler's, recomputed from the objects (and the clock) with plain
+        loops: the oracle of the structure rules, and what `rebuilt` installs."""
+        return {name: _freeze(name, plain) for name, plain in _derive(self).items()}
+
     def rebuilt(self) -> "Cluster":
         """The same objects with every index recomputed from scratch (the oracle for the structure rules)."""
         c = Cluster.empty(self.config)
-        c = attrs.evolve(c, clock=self.clock, next_uid=self.next_uid, controllers=self.controllers,
-                         endpoints=self.endpoints)
-        for node in self.nodes.values():
-            c = c.put_node(node)
-        for svc in self.services.values():
-            c = c.put_service(svc)
-        for pod in self.pods.values():
-            c = c.put_pod(pod)
+        c = _evolve(c, clock=self.clock, next_uid=self.next_uid, nodes=self.nodes, pods=self.pods,
+                    services=self.services, controllers=self.controllers, endpoints=self.endpoints, **self.derived())
+        object.__setattr__(c, "scheduler_index", _sched_index.build(c))
         return c
 
     def index_mismatches(self) -> list[str]:
         """Names of the indexes that differ from their recomputation (empty when all are exact)."""
-        fresh = self.rebuilt()
-        out = []
-        for name in ("pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
-                     "owner_node_counts", "unscheduled"):
-            if getattr(self, name) != getattr(fresh, name):
-                out.append(name)
-        from kmodel.scheduler import index as sched_index
-
-        if not sched_index.equivalent(self.scheduler_index, fresh.scheduler_index):
+        plain = _derive(self)
+        out = [name for name, same in _COMPARISONS if not same(getattr(self, name), plain[name])]
+        # the scheduler index is built from the others: from the recomputed ones
+        base = self if not out else _evolve(self, **{n: _freeze(n, v) for n, v in plain.items()})
+        if not _sched_index.equivalent(self.scheduler_index, _sched_index.build(base)):
             out.append("scheduler_index")
         return out
 
 
 _NO_USAGE = NodeUsage()
+_UNBOUND_FACTS = (False, False, ())  # what the kubelet queues hold of a pod no node holds
+
+
+def _set_to(m: immutables.Map, key: str, items: list) -> immutables.Map:
+    if items:
+        return m.set(key, immutables.Map(dict.fromkeys(items, True)))
+    return m.delete(key) if key in m else m
+
+
+def _stored_entry(endpoints: Endpoints) -> tuple[bool, immutables.Map]:
+    canonical, entries = _endpoints.stored_entries(endpoints)
+    return canonical, immutables.Map(entries)
+
+
+def _mismatches_of(cluster: Cluster, name: str, stored: tuple | None) -> list[str]:
+    """Pods whose desired entry for the managed Service `name` differs from its stored entry."""
+    svc = cluster.services.get(name)
+    if svc is None or svc.selector is None:
+        return []
+    entries = stored[1] if stored is not None else EMPTY
+    members = cluster.service_members.get(name, EMPTY)
+    entry_of, pods = _entry_memo, cluster.pods
+    out = [p for p in members if entry_of(pods[p], svc) != entries.get(p)]
+    out.extend(p for p in entries if p not in members)
+    return out
+
+
+def _endpoints_due(svc: Service | None, has_stored: bool, stored: tuple | None, mismatched: bool) -> bool:
+    """`endpoints.is_stale` from the indexes: Endpoints of a deleted Service are deleted; an unmanaged Service
+    is never written (SEMANTICS 26); a managed one is written unless its stored Endpoints are canonical and
+    every entry matches."""
+    if svc is None:
+        return has_stored
+    if svc.selector is None:
+        return False
+    return stored is None or not stored[0] or mismatched
+
+
+def _claims_of(cluster: Cluster, ctl: Controller, owned=None, orphans=None, claim_state=None
+               ) -> tuple[int, list[str], list[str]]:
+    """One controller's claim (`replication.claim_state` over its owner key's pods and the orphans; by default
+    from the cluster's owner and orphan indexes)."""
+    claim_state = claim_state or _replication.claim_state
+    n, adopt, release = 0, [], []
+    if owned is None:
+        owned, orphans = cluster.pods_by_owner.get(ctl.key, EMPTY), cluster.orphans
+    for names in (owned, orphans):
+        for pod_name in names:
+            state = claim_state(ctl, cluster.pods[pod_name])
+            if state == _replication.CLAIMED:
+                n += 1
+            elif state == _replication.TO_ADOPT:
+                adopt.append(pod_name)
+            elif state == _replication.TO_RELEASE:
+                release.append(pod_name)
+    return n, adopt, release
+
+
+# A memo of the queue decisions for one object (or pair of objects), by identity. Pods, Services and controllers
+# are immutable values shared between successive states, so the oracle's recomputation of a state only evaluates
+# the decisions for the objects its last writes made, and an Endpoints sync, the index update that follows it and
+# the pod write before it share their entries. An entry keeps the objects themselves (an identity cannot be
+# reused while it is remembered) and the decision function it was computed with (a patched decision is not
+# answered from the memo; as for the indexes themselves, a decision patched while a cluster built before the
+# patch is still in use is not supported). Bounded: cleared when full.
+_MEMO: dict = {}
+_MEMO_LIMIT = 8_192
+
+
+def _memo_put(key, entry) -> None:
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = entry
+
+
+def _pod_facts(pod: Pod) -> tuple:
+    """What the recomputation reads of one pod, remembered: (`kubelet.has_work`, `kubelet.needs_environment`,
+    `kubelet.pod_deadlines`, the owner key or None, `_usage_of`)."""
+    work, env, deadlines = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
+    hit = _MEMO.get(id(pod))
+    if hit is not None and hit[0] is pod and hit[1] is work and hit[2] is env and hit[3] is deadlines:
+        return hit[4]
+    value = (work(pod), env(pod), deadlines(pod), None if pod.owner is None else pod.owner.key, _usage_of(pod))
+    _memo_put(id(pod), (pod, work, env, deadlines, value))
+    return value
+
+
+def _kubelet_facts(pod: Pod) -> tuple:
+    """(`has_work`, `needs_environment`, `pod_deadlines`) of a pod for the write path: from the memo when the
+    oracle or an earlier write computed them, else computed without being remembered (a bind, the scheduler's
+    hot path, should not pay for the memo)."""
+    work, env, deadlines = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
+    hit = _MEMO.get(id(pod))
+    if hit is not None and hit[0] is pod and hit[1] is work and hit[2] is env and hit[3] is deadlines:
+        return hit[4]
+    return work(pod), env(pod), deadlines(pod)
+
+
+def _entry_memo(pod: Pod, svc: Service):
+    """`endpoints.endpoint_entry(pod, svc)`, remembered."""
+    fn = _endpoints.endpoint_entry
+    key = (id(pod), id(svc))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is pod and hit[1] is svc and hit[2] is fn:
+        return hit[3]
+    value = fn(pod, svc)
+    _memo_put(key, (pod, svc, fn, value))
+    return value
+
+
+def remembered_entry(pod: Pod, service: Service):
+    """`endpoints.endpoint_entry(pod, service)`, remembered per pair of objects (see `_MEMO`)."""
+    return _entry_memo(pod, service)
+
+
+def _claim_memo(ctl: Controller, pod: Pod) -> int:
+    """`replication.claim_state(ctl, pod)`, remembered."""
+    fn = _replication.claim_state
+    key = (id(ctl), id(pod), 0)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is ctl and hit[1] is pod and hit[2] is fn:
+        return hit[3]
+    value = fn(ctl, pod)
+    _memo_put(key, (ctl, pod, fn, value))
+    return value
+
+
+def _derive(cluster: Cluster) -> dict[str, object]:
+    """Every index of `DERIVED_INDEXES`, recomputed from the objects with plain dicts, tuples and lists (see
+    `Cluster.derived`, which freezes them, and `index_mismatches`, which compares them as they are). The queue
+    decisions are the controllers' own functions, remembered per object (`_MEMO`)."""
+    pods, nodes, services, controllers = cluster.pods, cluster.nodes, cluster.services, cluster.controllers
+    clock = cluster.clock
+    memo = _MEMO
+    work_fn, env_fn, deadlines_fn = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
+    by_node: dict = {}
+    by_owner: dict = {}
+    orphans: dict = {}
+    usage: dict = {}
+    owner_counts: dict = {}
+    unscheduled: dict = {}
+    terminal: dict = {}
+    dangling: dict = {}
+    kq: dict = {}
+    envq: dict = {}
+    timers: dict = {}
+    selectors = sorted((name, svc.label_selector) for name, svc in services.items() if svc.selector is not None)
+    members: dict = {}
+    pod_services: dict = {}
+    matched: dict = {}  # (service, labels object) -> matches: pods of one template share their labels object
+    for name, pod in pods.items():
+        node = pod.node_name
+        live = pod.deletion_timestamp is None
+        is_terminal = pod.phase in _TERMINAL_PHASES
+        hit = memo.get(id(pod))
+        if hit is not None and hit[0] is pod and hit[1] is work_fn and hit[2] is env_fn and hit[3] is deadlines_fn:
+            work, env, deadlines, owner_key, use = hit[4]
+        else:
+            work, env, deadlines, owner_key, use = _pod_facts(pod)
+        if owner_key is None:
+            orphans[name] = True
+        else:
+            owned = by_owner.get(owner_key)
+            if owned is None:
+                by_owner[owner_key] = {name: True}
+            else:
+                owned[name] = True
+            if live:
+                ctl = controllers.get(owner_key)
+                if ctl is None or ctl.uid != pod.owner.uid:  # type: ignore[union-attr]
+                    dangling[name] = True
+        if is_terminal:
+            terminal[name] = True
+        if node is None:
+            if live and not is_terminal:
+                unscheduled[name] = pod.creation_index
+        else:
+            on_node = by_node.get(node)
+            if on_node is None:
+                by_node[node] = {name: True}
+            else:
+                on_node[name] = True
+            if not is_terminal:
+                u = usage.get(node)
+                if u is None:
+                    usage[node] = [use[0], use[1], 1, use[2], use[3]]
+                else:
+                    u[0] += use[0]
+                    u[1] += use[1]
+                    u[2] += 1
+                    u[3] += use[2]
+                    u[4] += use[3]
+                if owner_key is not None and live:
+                    per_node = owner_counts.setdefault(owner_key, {})
+                    per_node[node] = per_node.get(node, 0) + 1
+            if work:
+                kq[name] = True
+            if env:
+                envq[name] = True
+            for t in deadlines:
+                if t > clock:
+                    timers.setdefault(t, {})[name] = True
+        if selectors:
+            labels = pod.labels
+            selected = []
+            for svc_name, sel in selectors:
+                key = (svc_name, id(labels))
+                found = matched.get(key)
+                if found is None:
+                    found = matched[key] = sel.matches(labels)
+                if found:
+                    members.setdefault(svc_name, {})[name] = True
+                    selected.append(svc_name)
+            if selected:
+                pod_services[name] = tuple(selected)
+    # replication claims
+    counts: dict = {}
+    adopt: dict = {}
+    release: dict = {}
+    rq: dict = {}
+    claim_fn, due = _replication.claim_state, _replication.sync_due
+    claimed_state, adopt_state = _replication.CLAIMED, _replication.TO_ADOPT
+    release_state = _replication.TO_RELEASE
+    for key, ctl in controllers.items():
+        n = 0
+        to_adopt: dict = {}
+        to_release: dict = {}
+        for names in (by_owner.get(key, ()), orphans):
+            for pod_name in names:
+                pod = pods[pod_name]
+                hit = memo.get((id(ctl), id(pod), 0))
+                if hit is not None and hit[0] is ctl and hit[1] is pod and hit[2] is claim_fn:
+                    state = hit[3]
+                else:
+                    state = _claim_memo(ctl, pod)
+                if state == claimed_state:
+                    n += 1
+                elif state == adopt_state:
+                    to_adopt[pod_name] = True
+                elif state == release_state:
+                    to_release[pod_name] = True
+        if n:
+            counts[key] = n
+        if to_adopt:
+            adopt[key] = to_adopt
+        if to_release:
+            release[key] = to_release
+        if due(ctl, n, len(to_adopt), len(to_release)):
+            rq[key] = True
+    # endpoints
+    stored_eps: dict = {}
+    mismatches: dict = {}
+    eq: dict = {}
+    endpoints = cluster.endpoints
+    for name in (set(services.keys()).union(endpoints.keys()) if endpoints else services.keys()):
+        stored = endpoints.get(name)
+        entry = _stored_entry_memo(stored) if stored is not None else None
+        if entry is not None:
+            stored_eps[name] = entry
+        found = _mismatches_of_plain(cluster, name, entry, members)
+        if found:
+            mismatches[name] = dict.fromkeys(found, True)
+        if _endpoints_due(services.get(name), stored is not None, entry, bool(found)):
+            eq[name] = True
+    return {
+        "pods_by_node": by_node,
+        "pods_by_owner": by_owner,
+        "orphans": orphans,
+        "service_members": members,
+        "node_usage": usage,
+        "owner_node_counts": owner_counts,
+        "unscheduled": unscheduled,
+        "not_ready_nodes": {n: True for n, node in nodes.items() if not node.ready},
+        "lost_nodes": {n: True for n in by_node if n not in nodes},
+        "terminal_pods": terminal,
+        "dangling_pods": dangling,
+        "kubelet_queue": kq,
+        "environment_queue": envq,
+        "timers": timers,
+        "timer_times": tuple(sorted(timers)),
+        "claimed_counts": counts,
+        "adoptable": adopt,
+        "releasable": release,
+        "replication_queue": rq,
+        "pod_services": pod_services,
+        "unmanaged_services": {n: True for n, svc in services.items() if svc.selector is None},
+        "stored_endpoints": stored_eps,
+        "endpoint_mismatches": mismatches,
+        "endpoints_queue": eq,
+    }
+
+
+def _usage_value(u: list) -> NodeUsage:
+    return NodeUsage(Resources(u[0], u[1]), u[2], Resources(u[3], u[4]))
+
+
+def _usage_same(value: NodeUsage, u: list) -> bool:
+    req, nz = value.requested, value.nonzero_requested
+    return req.cpu == u[0] and req.memory == u[1] and value.pods == u[2] and nz.cpu == u[3] and nz.memory == u[4]
+
+
+def _freeze(name: str, plain):
+    """An index of `_derive` as the Cluster holds it."""
+    if name == "timer_times":
+        return plain
+    if name == "node_usage":
+        return immutables.Map({node: _usage_value(u) for node, u in plain.items()})
+    if name == "stored_endpoints":
+        return immutables.Map({k: (canonical, immutables.Map(entries)) for k, (canonical, entries) in plain.items()})
+    if name in _NESTED:
+        return immutables.Map({k: immutables.Map(v) for k, v in plain.items()})
+    return immutables.Map(plain)
+
+
+def _same_set(value: immutables.Map | None, plain: dict) -> bool:
+    """A set-valued map (every value True) has exactly the keys of `plain`."""
+    return value is not None and len(value) == len(plain) and all(map(value.__contains__, plain))
+
+
+def _same_map(value: immutables.Map | None, plain: dict) -> bool:
+    """A map equals a dict whose values are never None (every index's)."""
+    if value is None or len(value) != len(plain):
+        return False
+    get = value.get
+    for k, v in plain.items():
+        if get(k) != v:
+            return False
+    return True
+
+
+def _same_nested(inner_same):
+    def same(value: immutables.Map, plain: dict) -> bool:
+        if len(value) != len(plain):
+            return False
+        get = value.get
+        for k, inner in plain.items():
+            if not inner_same(get(k), inner):
+                return False
+        return True
+    return same
+
+
+def _same_usage(value: immutables.Map, plain: dict) -> bool:
+    if len(value) != len(plain):
+        return False
+    get = value.get
+    for k, u in plain.items():
+        v = get(k)
+        if v is None or not _usage_same(v, u):
+            return False
+    return True
+
+
+def _same_stored(value: immutables.Map, plain: dict) -> bool:
+    if len(value) != len(plain):
+        return False
+    get = value.get
+    for k, (canonical, entries) in plain.items():
+        v = get(k)
+        if v is None or v[0] != canonical or not _same_map(v[1], entries):
+            return False
+    return True
+
+
+# How each index is compared with its recomputation (`_derive`'s plain form), without freezing it first.
+_SET_INDEXES = ("orphans", "not_ready_nodes", "lost_nodes", "terminal_pods", "dangling_pods", "kubelet_queue",
+                "environment_queue", "replication_queue", "unmanaged_services", "endpoints_queue")
+_NESTED = frozenset(("pods_by_node", "pods_by_owner", "service_members", "owner_node_counts", "timers",
+                     "adoptable", "releasable", "endpoint_mismatches"))
+_COMPARE = {
+    **{name: _same_set for name in _SET_INDEXES},
+    **{name: _same_nested(_same_set) for name in _NESTED if name != "owner_node_counts"},
+    "owner_node_counts": _same_nested(_same_map),
+    "unscheduled": _same_map, "claimed_counts": _same_map, "pod_services": _same_map,
+    "node_usage": _same_usage, "stored_endpoints": _same_stored,
+    "timer_times": lambda value, plain: value == plain,
+}
+_COMPARISONS = tuple((name, _COMPARE[name]) for name in DERIVED_INDEXES)
+
+
+def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:
+    """`endpoints.stored_entries`, remembered per Endpoints object (see `_MEMO`)."""
+    fn = _endpoints.stored_entries
+    key = (id(endpoints), 1)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is endpoints and hit[1] is fn:
+        return hit[2]
+    value = fn(endpoints)
+    _memo_put(key, (endpoints, fn, value))
+    return value
+
+
+def _mismatches_of_plain(cluster: Cluster, name: str, stored: tuple | None, members: dict) -> list[str]:
+    svc = cluster.services.get(name)
+    if svc is None or svc.selector is None:
+        return []
+    entries = stored[1] if stored is not None else EMPTY
+    selected = members.get(name, {})
+    entry_of, pods = _entry_memo, cluster.pods
+    out = [p for p in selected if entry_of(pods[p], svc) != entries.get(p)]
+    out.extend(p for p in entries if p not in selected)
+    return out
+
+
+def _fset(names: Iterable[str]) -> immutables.Map:
+    return immutables.Map(dict.fromkeys(names, True))
+
+
+def _nested(d: dict) -> immutables.Map:
+    return immutables.Map({k: immutables.Map(v) for k, v in d.items()})
+
+
+_KEEP = object()
+
+
+def _compile_evolve():
+    """`attrs.evolve(cluster, **changes)` as straight-line slot writes: Cluster has no converters or validators,
+    so the fields are already valid, and every write of the model goes through here (attrs.evolve costs a field
+    lookup and an `__init__` per call)."""
+    names = [a.name for a in attrs.fields(Cluster)]
+    env = {"_new": object.__new__, "Cluster": Cluster, "_KEEP": _KEEP}
+    lines = [f"def _evolve(c, *, {', '.join(f'{n}=_KEEP' for n in names)}):", "    n = _new(Cluster)"]
+    for i, field in enumerate(names):
+        env[f"_set{i}"] = Cluster.__dict__[field].__set__
+        lines.append(f"    _set{i}(n, c.{field} if {field} is _KEEP else {field})")
+    lines.append("    return n")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list above
+    return env["_evolve"]
+
+
+_evolve = _compile_evolve()
+
+_POD_WRITE_FIELDS = ("pods", "pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
+                     "owner_node_counts", "unscheduled", "terminal_pods", "lost_nodes", "dangling_pods",
+                     "kubelet_queue", "environment_queue", "timers", "timer_times", "claimed_counts", "adoptable",
+                     "releasable", "replication_queue", "pod_services", "endpoint_mismatches", "endpoints_queue")
 
 
 def _compile_with_pod_indexes():
     """`attrs.evolve(cluster, pods=..., <the pod indexes>=...)` as straight-line slot writes: the fields are
     already valid (Cluster has no converters or validators), and a bind is the model's most frequent write."""
-    changed = ("pods", "pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
-               "owner_node_counts", "unscheduled")
     names = [a.name for a in attrs.fields(Cluster)]
     env = {"_new": object.__new__, "Cluster": Cluster}
-    lines = [f"def _with_pod_indexes(c, {', '.join(changed)}):", "    n = _new(Cluster)"]
+    lines = [f"def _with_pod_indexes(c, {', '.join(_POD_WRITE_FIELDS)}):", "    n = _new(Cluster)"]
     for i, field in enumerate(names):
         env[f"_set{i}"] = Cluster.__dict__[field].__set__
-        lines.append(f"    _set{i}(n, {field if field in changed else 'c.' + field})")
+        lines.append(f"    _set{i}(n, {field if field in _POD_WRITE_FIELDS else 'c.' + field})")
     lines.append("    return n")
     exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list above
     return env["_with_pod_indexes"]
@@ -448,4 +1149,9 @@ def _compile_with_pod_indexes():
 
 _with_pod_indexes = _compile_with_pod_indexes()
 
+# The modules whose decisions define the work queues. Imported last: they import this module, and the queue
+# code reads their attributes at call time only (so a patched decision is seen too).
 from kmodel.scheduler import index as _sched_index  # noqa: E402  (index.py imports nothing from this module)
+from kmodel.controllers import endpoints as _endpoints  # noqa: E402
+from kmodel.controllers import kubelet as _kubelet  # noqa: E402
+from kmodel.controllers import replication as _replication  # noqa: E402

@@ -87,10 +87,19 @@ def _source_order(entry: tuple[str, str, EventSource]) -> tuple[int, int]:
     return rank, _SOURCES.index(entry)
 
 
+_SORTED: dict = {}  # (the registered sources, the actors wanted) -> their sources in order
+
+
 def sources(actors: Iterable[str] = ACTORS) -> list[tuple[str, str, EventSource]]:
     load_actors()
-    wanted = set(actors)
-    return sorted((s for s in _SOURCES if s[1] in wanted), key=_source_order)
+    wanted = frozenset(actors)
+    key = (tuple(_SOURCES), wanted)
+    found = _SORTED.get(key)
+    if found is None:
+        if len(_SORTED) >= 64:
+            _SORTED.clear()
+        found = _SORTED[key] = sorted((s for s in _SOURCES if s[1] in wanted), key=_source_order)
+    return list(found)
 
 
 def enabled(cluster: "Cluster", actors: Iterable[str] = ACTORS) -> Iterator[Event]:

@@ -13,6 +13,7 @@ the run; Hypothesis shrinks it to a minimal trace. Reached SOMETIMES witnesses a
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Callable, Iterable
 
 import attrs
@@ -23,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import invariants
 from kmodel.cluster import Cluster
-from kmodel.events import ACTORS, Event, enabled, step
+from kmodel.events import ACTORS, Event, enabled
 from kmodel.settle import settle
 
 
@@ -48,18 +49,35 @@ class RuleBroken(AssertionError):
 
 @attrs.define
 class Coverage:
-    """What runs reached: SOMETIMES witnesses, event classes, steps taken."""
+    """What runs reached: SOMETIMES witnesses, event classes, steps taken.
+
+    `steps` counts the events the step rule applied, `settle_events` those `settle` applied at quiescence
+    points, `invocations` the step rule's calls (an event or a quiescence point), `settles` the quiescence
+    points. `seconds` splits the engine's own time: "model" (listing enabled events, applying them, the
+    controllers' work in settle), "rules" (ALWAYS, TRANSITION and STABLE rules and SOMETIMES witnesses) and
+    "steering" (the richness observations behind `target()`); the rest of a run's wall time is Hypothesis'.
+    """
 
     witnesses: set[str] = attrs.Factory(set)
     event_counts: dict[str, int] = attrs.Factory(dict)
     steps: int = 0
     settles: int = 0
+    settle_events: int = 0
+    invocations: int = 0
+    seconds: dict[str, float] = attrs.Factory(lambda: {"model": 0.0, "rules": 0.0, "steering": 0.0})
 
     def merge_state(self, cluster: Cluster, names: Iterable[str]) -> None:
         """Record the witnesses `cluster` reaches; a witness already reached is not evaluated again."""
         todo = [n for n in names if n not in self.witnesses]
         if todo:
             self.witnesses |= invariants.witnesses(cluster, names=todo)
+
+    def reach(self, cluster: Cluster, rules: Iterable[invariants.Invariant]) -> None:
+        """`merge_state` for witness rules already looked up (the engine's per-state path)."""
+        profile = cluster.config.profile
+        for inv in rules:
+            if inv.name not in self.witnesses and inv.applies_to(profile) and inv.predicate(cluster):
+                self.witnesses.add(inv.name)
 
 
 def richness(cluster: Cluster) -> dict[str, float]:
@@ -85,8 +103,24 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
     actors = tuple(actors)
     cov = coverage if coverage is not None else Coverage()
     safety = [i for i in invariants.of_kind(invariants.ALWAYS, invariants.TRANSITION, names=names)]
-    stable_names = [i.name for i in invariants.of_kind(invariants.STABLE, names=names)]
-    witness_names = [i.name for i in invariants.of_kind(invariants.SOMETIMES)]
+    stable = invariants.of_kind(invariants.STABLE, names=names)
+    witness_rules = invariants.of_kind(invariants.SOMETIMES)
+    spent = cov.seconds
+    # The rules of each kind that apply under a profile, looked up once per profile rather than per state.
+    by_profile: dict[str, tuple[list, list, list]] = {}
+
+    def rules_for(profile: str) -> tuple[list, list, list]:
+        found = by_profile.get(profile)
+        if found is None:
+            found = by_profile[profile] = (
+                [i.predicate for i in safety if i.kind == invariants.ALWAYS and i.applies_to(profile)],
+                [i.predicate for i in safety if i.kind == invariants.TRANSITION and i.applies_to(profile)],
+                [i.predicate for i in stable if i.applies_to(profile)])
+        return found
+
+    def reach(cluster: Cluster) -> None:
+        if len(cov.witnesses) < len(witness_rules):
+            cov.reach(cluster, witness_rules)
 
     class KubernetesMachine(RuleBasedStateMachine):
         coverage = cov
@@ -107,40 +141,47 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             raise RuleBroken(violations, self.initial, tuple(self.events), settled)
 
         def _check_state(self, settled: bool) -> None:
-            profile = self.cluster.config.profile
-            violations = [v for inv in safety if inv.kind == invariants.ALWAYS and inv.applies_to(profile)
-                          for v in inv.predicate(self.cluster)]
+            started = perf_counter()
+            always = rules_for(self.cluster.config.profile)[0]
+            violations = [v for predicate in always for v in predicate(self.cluster)]
             if violations:
                 self._fail(violations, settled)
-            cov.merge_state(self.cluster, witness_names)
+            reach(self.cluster)
+            spent["rules"] += perf_counter() - started
 
         @rule(data=st.data())
         def next_event(self, data: st.DataObject) -> None:
             """One enabled event, or now and then (one draw in `SETTLE_ONE_IN`) a quiescence point."""
+            cov.invocations += 1
             if data.draw(st.integers(0, SETTLE_ONE_IN - 1), label="settle?") == SETTLE_ONE_IN - 1:
                 self.quiesce()
                 return
+            started = perf_counter()
             by_class: dict[str, list[Event]] = {}
             for e in enabled(self.cluster, actors):
                 if event_filter is None or event_filter(e):
                     by_class.setdefault(type(e).__name__, []).append(e)
+            spent["model"] += perf_counter() - started
             if not by_class:
                 return
             # Two draws: the kind of event, then which one. A uniform draw over all events would drown the
             # rare kinds (a probe failure among dozens of scale and cordon requests).
             kind = data.draw(st.sampled_from(sorted(by_class)), label="kind")
             ev = data.draw(st.sampled_from(by_class[kind]), label="event")
+            started = perf_counter()
             before = self.cluster
-            after = step(before, ev)
+            after = ev.apply(before)  # `step` without its guard: `enabled` has just checked it
+            spent["model"] += perf_counter() - started
             self.events.append(ev)
             self.cluster = after
             name = type(ev).__name__
             cov.event_counts[name] = cov.event_counts.get(name, 0) + 1
             cov.steps += 1
             hyp_event(name)
-            profile = before.config.profile
-            violations = [v for inv in safety if inv.kind == invariants.TRANSITION and inv.applies_to(profile)
-                          for v in inv.predicate(before, ev, after)]
+            started = perf_counter()
+            violations = [v for predicate in rules_for(before.config.profile)[1]
+                          for v in predicate(before, ev, after)]
+            spent["rules"] += perf_counter() - started
             if violations:
                 self._fail(violations, False)
             self._check_state(settled=False)
@@ -148,19 +189,27 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
         def quiesce(self) -> None:
             """Faults stop; the controllers settle; STABLE rules must hold there (eventually-stable reconciliation)."""
             broken: list = []
+            checking = [0.0]
+            last = [None]  # the last state observe checked
+            always, transition, stable_rules = rules_for(self.cluster.config.profile)
 
             def observe(before: Cluster, ev: Event, after: Cluster) -> None:
                 if broken:
                     return
+                started = perf_counter()
+                last[0] = after
                 self.events.append(ev)
-                cov.merge_state(after, witness_names)
-                profile = before.config.profile
-                broken.extend(v for inv in safety if inv.applies_to(profile)
-                              for v in (inv.predicate(before, ev, after) if inv.kind == invariants.TRANSITION
-                                        else inv.predicate(after)))
+                reach(after)
+                broken.extend(v for predicate in transition for v in predicate(before, ev, after))
+                broken.extend(v for predicate in always for v in predicate(after))
+                checking[0] += perf_counter() - started
 
+            started = perf_counter()
             result = settle(self.cluster, max_steps=settle_bound, observe=observe)
+            spent["model"] += perf_counter() - started - checking[0]
+            spent["rules"] += checking[0]
             cov.settles += 1
+            cov.settle_events += result.steps
             hyp_event("settle")
             if broken:
                 self._fail(broken, True)
@@ -170,16 +219,21 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 self._fail([Violation("settle-reaches-quiescence",
                                       f"controllers still active after {result.steps} steps")], True)
             self.cluster = result.cluster
-            self._check_state(settled=True)
-            violations = invariants.check(self.cluster, kinds=(invariants.STABLE,), names=stable_names)
+            if result.cluster is not last[0]:  # the settled state is the last one observe checked, if any
+                self._check_state(settled=True)
+            started = perf_counter()
+            violations = [v for predicate in stable_rules for v in predicate(self.cluster)]
+            spent["rules"] += perf_counter() - started
             if violations:
                 self._fail(violations, True)
 
         @invariant()
         def observe_richness(self) -> None:
             if self.cluster is not None:
+                started = perf_counter()
                 for label, value in richness(self.cluster).items():
                     self.best[label] = max(self.best.get(label, 0.0), value)
+                spent["steering"] += perf_counter() - started
 
         def teardown(self) -> None:
             """Steer generation towards runs that reach rich states (one `target` per label per run)."""

@@ -18,7 +18,17 @@ import immutables
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
 from kmodel.events import USER, Event, event_source
-from kmodel.objects import Node, Pod, ReplicaSet, ReplicationController, Service, freeze_labels
+from kmodel.objects import (
+    Node,
+    Pod,
+    ReplicaSet,
+    ReplicationController,
+    Service,
+    check_labels,
+    check_name,
+    freeze_labels,
+    validate_pod_spec,
+)
 
 
 def _admits(cluster: Cluster, obj: object) -> bool:
@@ -27,6 +37,47 @@ def _admits(cluster: Cluster, obj: object) -> bool:
     except KModelError:
         return False
     return True
+
+
+_SPEC_VALID: dict = {}
+_LABELS_VALID: dict = {}
+
+
+def _labels_valid(labels: immutables.Map) -> bool:
+    """`check_labels` passes, remembered per labels object (immutable, shared by the relabels listed for a pod
+    from one state to the next; the entry keeps it, so its identity is not reused while remembered)."""
+    hit = _LABELS_VALID.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1]
+    try:
+        check_labels(labels, "Pod", "metadata.labels")
+        valid = True
+    except KModelError:
+        valid = False
+    if len(_LABELS_VALID) >= 4_096:
+        _LABELS_VALID.clear()
+    _LABELS_VALID[id(labels)] = (labels, valid)
+    return valid
+
+
+def _name_and_spec_valid(pod: Pod) -> bool:
+    """`Pod.validate` without the labels, remembered per pod object (pods are immutable and shared between
+    states; the entry keeps the pod, so its identity is not reused while remembered)."""
+    hit = _SPEC_VALID.get(id(pod))
+    if hit is not None and hit[0] is pod:
+        return hit[1]
+    obj = f"Pod/{pod.name}"
+    try:
+        check_name(pod.name, obj)
+        validate_pod_spec(obj, "spec", pod.containers, pod.restart_policy, pod.termination_grace_period_seconds,
+                          pod.node_selector)
+        valid = True
+    except KModelError:
+        valid = False
+    if len(_SPEC_VALID) >= 4_096:
+        _SPEC_VALID.clear()
+    _SPEC_VALID[id(pod)] = (pod, valid)
+    return valid
 
 
 @attrs.frozen
@@ -83,7 +134,9 @@ class RelabelPod(Event):
         pod = cluster.pods.get(self.pod)
         if pod is None or pod.labels == self.labels:
             return False
-        return _admits(Cluster.empty(), attrs.evolve(pod, labels=self.labels, uid="x"))
+        # The API server's validation of the updated pod (what `Cluster.create` runs on it): its new labels,
+        # and its name and spec, which the relabel leaves as they are.
+        return _labels_valid(self.labels) and _name_and_spec_valid(pod)
 
     def apply(self, cluster: Cluster) -> Cluster:
         return cluster.put_pod(attrs.evolve(cluster.pods[self.pod], labels=self.labels))
@@ -229,6 +282,26 @@ def relabel_palette(cluster: Cluster, pod: Pod) -> list[immutables.Map]:
     return out
 
 
+_PALETTES: dict = {}
+
+
+def _pod_requests(cluster: Cluster, pod: Pod) -> tuple[Event, ...]:
+    """The pod's delete and relabels of the palette, remembered per (pod, controllers) pair of objects (both
+    immutable; the palette reads nothing else): the same request objects are listed while neither changes."""
+    key = (id(pod), id(cluster.controllers))
+    hit = _PALETTES.get(key)
+    if hit is not None and hit[0] is pod and hit[1] is cluster.controllers and hit[2] is relabel_palette:
+        return hit[3]
+    events: tuple[Event, ...] = ()
+    if not pod.terminating and not pod.daemon:
+        events = (DeletePod(pod.name),) + tuple(RelabelPod(pod.name, labels)
+                                                for labels in relabel_palette(cluster, pod))
+    if len(_PALETTES) >= 4_096:
+        _PALETTES.clear()
+    _PALETTES[key] = (pod, cluster.controllers, relabel_palette, events)
+    return events
+
+
 @event_source("user", USER)
 def user_requests(cluster: Cluster):
     """A finite palette of user requests enabled in `cluster` (see the module docstring), in name order so that
@@ -240,11 +313,7 @@ def user_requests(cluster: Cluster):
         if ctl.replicas > 0:
             yield ScaleController(key, ctl.replicas - 1)
     for name in sorted(cluster.pods):
-        pod = cluster.pods[name]
-        if not pod.terminating and not pod.daemon:
-            yield DeletePod(pod.name)
-            for labels in relabel_palette(cluster, pod):
-                yield RelabelPod(pod.name, labels)
+        yield from _pod_requests(cluster, cluster.pods[name])
     for name in sorted(cluster.nodes):
         node = cluster.nodes[name]
         yield UncordonNode(node.name) if node.unschedulable else CordonNode(node.name)

@@ -39,6 +39,25 @@ def oracle_matches(selector, labels) -> bool:
     return all(oracle_requirement(r.key, r.operator, r.values, labels) for r in selector.requirements)
 
 
+_ORACLE_MEMO: dict = {}
+
+
+def oracle_memo(selector, labels) -> bool:
+    """`oracle_matches`, remembered per (selector, labels) pair of objects: the oracle is a pure function of both,
+    and successive states share these immutable objects, so a state repeats most of its predecessor's pairs.
+    The entry keeps both objects (their identities are not reused while remembered). Only the oracle is
+    remembered; the model's own matcher is asked afresh for every pair in every state."""
+    key = (id(selector), id(labels))
+    hit = _ORACLE_MEMO.get(key)
+    if hit is not None and hit[0] is selector and hit[1] is labels:
+        return hit[2]
+    if len(_ORACLE_MEMO) >= 4_096:
+        _ORACLE_MEMO.clear()
+    found = oracle_matches(selector, labels)
+    _ORACLE_MEMO[key] = (selector, labels, found)
+    return found
+
+
 def _has_negative_requirement(cluster) -> bool:
     return any(r.operator in ("!=", "notin") for _, s in _selectors(cluster) for r in s.requirements)
 
@@ -54,13 +73,19 @@ def _selectors(cluster):
 @invariant("selector-semantics", kind=ALWAYS, rules=("15", "16", "17", "18", "19"), witness="sometimes-absent-key")
 def selector_semantics(cluster):
     """Every selector in the cluster matches every pod exactly as SEMANTICS 15 to 19 say."""
+    # Each distinct label set is asked once per selector: pods stamped from one template share their labels
+    # object, and a selector's answer is a function of the labels alone.
+    distinct = {id(pod.labels): pod.labels for pod in cluster.pods.values()}
     for owner, sel in _selectors(cluster):
-        for pod in cluster.pods.values():
-            got, want = sel.matches(pod.labels), oracle_matches(sel, pod.labels)
-            if got != want:
-                yield Violation("selector-semantics", f"{owner} selector {sel} {'matches' if got else 'misses'} "
-                                f"pod {pod.name} with labels {dict(pod.labels)}, but the rules say "
-                                f"{'match' if want else 'no match'}", (owner, f"Pod/{pod.name}"))
+        for labels in distinct.values():
+            got, want = sel.matches(labels), oracle_memo(sel, labels)
+            if got == want:
+                continue
+            for pod in cluster.pods.values():
+                if pod.labels is labels:
+                    yield Violation("selector-semantics", f"{owner} selector {sel} {'matches' if got else 'misses'} "
+                                    f"pod {pod.name} with labels {dict(pod.labels)}, but the rules say "
+                                    f"{'match' if want else 'no match'}", (owner, f"Pod/{pod.name}"))
 
 
 @invariant("sometimes-absent-key", kind=SOMETIMES, applies=_has_negative_requirement)

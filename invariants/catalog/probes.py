@@ -14,20 +14,16 @@ def _restartable(cluster) -> bool:
         any(c.template.restart_policy != NEVER for c in cluster.controllers.values())
 
 
-def _containers(cluster):
-    for pod in cluster.pods.values():
-        for c in pod.containers:
-            yield pod, c
-
-
 @invariant("restart-follows-policy", kind=TRANSITION, rules=("49", "50", "8.7"), witness="sometimes-container-restarted")
 def restart_follows_policy(before, event, after):
     """A container restarts only when its pod's restartPolicy allows it: never under Never; under OnFailure only
     after a non-zero exit (a kill by the kubelet, liveness included, exits non-zero); and never once the pod is
     being deleted."""
+    if before.pods is after.pods:
+        return
     for name, pod in after.pods.items():
         old = before.pods.get(name)
-        if old is None:
+        if old is None or old is pod:
             continue
         for c in pod.containers:
             prev = old.container(c.name)
@@ -104,20 +100,33 @@ def pod_not_ready(cluster):
 @invariant("sometimes-container-restarted", kind=SOMETIMES, applies=_restartable)
 def container_restarted(cluster):
     """Some container has restarted."""
-    return any(c.status.restart_count > 0 for _, c in _containers(cluster))
+    for pod in cluster.pods.values():
+        for c in pod.containers:
+            if c.status.restart_count > 0:
+                return True
+    return False
 
 
 @invariant("sometimes-liveness-kill", kind=SOMETIMES, applies=any_container(lambda c: c.liveness_probe is not None))
 def liveness_kill(cluster):
     """Some container was killed for failing its liveness probe (being stopped, or stopped since and not yet
     restarted)."""
-    return any((c.status.kill_reason or "").lower().startswith("liveness") for _, c in _containers(cluster))
+    for pod in cluster.pods.values():
+        for c in pod.containers:
+            reason = c.status.kill_reason
+            if reason is not None and reason.lower().startswith("liveness"):
+                return True
+    return False
 
 
 @invariant("sometimes-crash-loop-back-off", kind=SOMETIMES, applies=_restartable)
 def crash_loop(cluster):
     """Some container waits in CrashLoopBackOff."""
-    return any(c.status.reason == "CrashLoopBackOff" for _, c in _containers(cluster))
+    for pod in cluster.pods.values():
+        for c in pod.containers:
+            if c.status.reason == "CrashLoopBackOff":
+                return True
+    return False
 
 
 @invariant("sometimes-terminated-for-good", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))

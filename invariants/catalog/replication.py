@@ -107,9 +107,11 @@ def scale_down_order(before, event, after):
 def no_owner_stealing(before, event, after):
     """A pod owned by a live controller is never re-owned by another one: adoption takes orphans only, so
     overlapping selectors do not make controllers fight over pods (SEMANTICS 36)."""
+    if before.pods is after.pods:
+        return
     for name, pod in before.pods.items():
         new = after.pods.get(name)
-        if new is None or pod.owner is None or new.owner is None or new.owner == pod.owner:
+        if new is None or new is pod or pod.owner is None or new.owner is None or new.owner == pod.owner:
             continue
         if before.owner_alive(pod):
             yield Violation("no-pod-moves-between-controllers",

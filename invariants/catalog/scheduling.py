@@ -4,6 +4,7 @@ controller's replicas spread (SEED 10, SEMANTICS 55 to 61)."""
 from __future__ import annotations
 
 from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
+from kmodel.cluster import NodeUsage
 
 
 @invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
@@ -23,11 +24,15 @@ def schedule_least_loaded(before, event, after):
                         f"nodes are {sorted(result.top_nodes) or 'none'}", (f"Pod/{event.pod}", f"Node/{event.node}"))
 
 
+_NO_USAGE = NodeUsage()  # a node nothing is bound to
+
+
 @invariant("node-capacity-respected", kind=ALWAYS, rules=("55",), witness="sometimes-spread-over-nodes")
 def node_capacity(cluster):
     """No node holds more pods than its maxPods or more requested cpu/memory than it can allocate."""
+    usages = cluster.node_usage
     for name, node in cluster.nodes.items():
-        usage = cluster.usage(name)
+        usage = usages.get(name, _NO_USAGE)
         if usage.pods > node.max_pods:
             yield Violation("node-capacity-respected", f"node {name} holds {usage.pods} pods, max {node.max_pods}",
                             (f"Node/{name}",))

@@ -10,8 +10,10 @@ from invariants.registry import ALWAYS, SOMETIMES, STABLE, Violation, invariant
 @invariant("unique-uids", kind=ALWAYS, witness="sometimes-many-pods")
 def unique_uids(cluster):
     """No two objects share a uid (names are unique per kind by construction: the maps are keyed by name)."""
-    uids = Counter([p.uid for p in cluster.pods.values()] + [c.uid for c in cluster.controllers.values()])
-    for uid, n in uids.items():
+    uids = [p.uid for p in cluster.pods.values()] + [c.uid for c in cluster.controllers.values()]
+    if len(set(uids)) == len(uids):
+        return
+    for uid, n in Counter(uids).items():
         if n > 1:
             yield Violation("unique-uids", f"uid {uid} is used by {n} objects")
 

@@ -18,6 +18,10 @@ Abstractions, each chosen to keep the state small while keeping what kube-proxy 
   address-only entries (SEMANTICS 40, "headless services with no ports"). The non-headless no-port case of SEMANTICS
   8.4 (no subsets at all) cannot arise from a valid object and is not modelled.
 
+Which Service keys need a sync is kept in the state (DESIGN principle 1): the cluster compares each selected pod's
+`endpoint_entry` with the stored one as pods, Services and Endpoints are written (`Cluster.endpoint_mismatches`,
+`Cluster.endpoints_queue`), so `is_stale` is a lookup and a round costs O(stale keys), not O(pods).
+
 A Service without a selector is unmanaged (SEMANTICS 26, 8.2): the controller writes nothing for it and also does
 not delete an Endpoints object it wrote before the selector was removed. That is upstream's behaviour on purpose
 (kubernetes/kubernetes#91072, #103576, #118376: "all 3 controllers intentionally do not clean up resources when the
@@ -162,6 +166,32 @@ def endpoint_address(pod: Pod, service: Service) -> EndpointAddress | None:
                            ports=endpoint_ports(pod, service))
 
 
+def endpoint_entry(pod: Pod, service: Service) -> tuple[bool, EndpointAddress] | None:
+    """What a selected pod contributes to the Service's desired Endpoints: (listed in `addresses`, its address),
+    or None (SEMANTICS 39, 40, 43). `desired_endpoints` is these entries sorted by pod name; the cluster keeps
+    them compared with the stored ones (`Cluster.endpoint_mismatches`), so staleness is known without a scan."""
+    in_ready, in_not_ready = endpoint_membership(pod, service)
+    if not (in_ready or in_not_ready):
+        return None
+    return bool(in_ready), EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name,  # type: ignore[arg-type]
+                                           ports=endpoint_ports(pod, service))
+
+
+def stored_entries(endpoints: Endpoints) -> tuple[bool, dict[str, tuple[bool, EndpointAddress]]]:
+    """The stored Endpoints as entries by pod name, and whether they are in the controller's canonical form
+    (each list sorted by pod name, no pod listed twice): only a canonical object can equal a desired one."""
+    entries: dict[str, tuple[bool, EndpointAddress]] = {}
+    canonical = True
+    for ready, addresses in ((True, endpoints.addresses), (False, endpoints.not_ready_addresses)):
+        previous = None
+        for a in addresses:
+            if a.pod in entries or (previous is not None and a.pod <= previous):
+                canonical = False
+            previous = a.pod
+            entries[a.pod] = (ready, a)
+    return canonical, entries
+
+
 def service_or_error(cluster: Cluster, service_name: str) -> Service:
     service = cluster.services.get(service_name)
     if service is None:
@@ -176,29 +206,23 @@ def desired_endpoints(cluster: Cluster, service_name: str) -> Endpoints | None:
     service = service_or_error(cluster, service_name)
     if service.selector is None:
         return None
+    from kmodel.cluster import remembered_entry
+
     ready: list[EndpointAddress] = []
     not_ready: list[EndpointAddress] = []
-    for pod in sorted(cluster.pods_selected_by(service_name), key=lambda p: p.name):
-        in_ready, in_not_ready = endpoint_membership(pod, service)
-        if not (in_ready or in_not_ready):
-            continue
-        address = EndpointAddress(pod=pod.name, ip=pod.pod_ip, node=pod.node_name,  # type: ignore[arg-type]
-                                  ports=endpoint_ports(pod, service))
-        (ready if in_ready else not_ready).append(address)
+    for name in sorted(cluster.service_members.get(service_name, ())):
+        entry = remembered_entry(cluster.pods[name], service)
+        if entry is not None:
+            (ready if entry[0] else not_ready).append(entry[1])
     return Endpoints(service=service_name, addresses=tuple(ready), not_ready_addresses=tuple(not_ready))
 
 
 def is_stale(cluster: Cluster, service_name: str) -> bool:
     """The controller would write for this Service key: its stored Endpoints differ from the desired ones, or
     Endpoints are stored for a Service that no longer exists. Never for an unmanaged Service (SEMANTICS 26).
-    Costs one pass over the Service's selected pods (from the membership index), never over all pods."""
-    service = cluster.services.get(service_name)
-    stored = cluster.endpoints.get(service_name)
-    if service is None:
-        return stored is not None
-    if service.selector is None:
-        return False
-    return stored != desired_endpoints(cluster, service_name)
+    O(log n): read from the cluster's endpoints queue (`Cluster.endpoints_queue`, which keeps exactly these
+    keys); `desired_endpoints(...) != stored` is the same answer at the cost of the Service's selected pods."""
+    return service_name in cluster.endpoints_queue
 
 
 @attrs.frozen(order=True)
@@ -247,8 +271,14 @@ class EndpointsSync(Event):
 
 
 def stale_services(cluster: Cluster) -> Iterator[str]:
-    """Service keys whose Endpoints the controller would write now, in name order."""
-    keys = set(cluster.services.keys()) | set(cluster.endpoints.keys())
+    """Service keys whose Endpoints the controller would write now, in name order.
+
+    The candidates are the endpoints queue (`Cluster.endpoints_queue`: managed Services whose stored Endpoints
+    differ from the desired ones, and Endpoints of deleted Services) and every Service without a selector;
+    each is confirmed by `is_stale`, which for an unmanaged Service is the SEMANTICS 26 decision itself (one
+    O(1) test each, kept out of the index so that the decision stays in one place). O(queue + unmanaged
+    Services) per round, never O(pods)."""
+    keys = set(cluster.endpoints_queue.keys()) | set(cluster.unmanaged_services.keys())
     for name in sorted(keys):
         if is_stale(cluster, name):
             yield name

@@ -13,10 +13,10 @@
 - Pod GC, orphaned pods (`gcOrphaned`): a pod bound to a node whose Node object no longer exists is
   force-deleted (removed at once; no kubelet is left to finish it). The quarantine delay is not modelled.
 
-Indexes: dependents of a missing owner come from the owner index (its keys against the controllers); pods of
-missing nodes from the node index (its keys against the nodes). There is no index of terminal pods, so the
-terminated-pod scan reads every pod (documented cost: O(pods) per call; a `terminal` index in `Cluster` would
-make it O(terminal pods) if this ever shows in a profile).
+Work queues kept in the state (DESIGN principle 1), so a round costs O(work), never O(pods): the node names that
+bound pods name but no Node object has (`Cluster.lost_nodes`, their pods from the node index), the Succeeded or
+Failed pods (`Cluster.terminal_pods`), and the non-terminating pods whose controller owner is gone or has another
+uid (`Cluster.dangling_pods`).
 """
 
 from __future__ import annotations
@@ -80,30 +80,22 @@ class PodGCDeleteOrphanedPod(Event):
 
 
 def orphaned_pods(cluster: Cluster) -> list[str]:
-    """Pods bound to a node that no longer exists, by name (node index keys against the nodes)."""
+    """Pods bound to a node that no longer exists, by name (the lost-node index, then the node index)."""
     out: list[str] = []
-    for node, names in cluster.pods_by_node.items():
-        if node not in cluster.nodes:
-            out.extend(names)
+    for node in cluster.lost_nodes:
+        out.extend(cluster.pods_by_node.get(node, ()))
     return sorted(out)
 
 
 def terminated_pods(cluster: Cluster) -> list[str]:
-    """Succeeded or Failed pods, by name (a scan: there is no terminal-pod index)."""
-    return sorted(name for name, pod in cluster.pods.items() if pod.terminal)
+    """Succeeded or Failed pods, by name (the terminal-pod index)."""
+    return sorted(cluster.terminal_pods)
 
 
 def dependents_of_missing_owners(cluster: Cluster) -> list[str]:
-    """Non-terminating pods whose controller owner is gone or has another uid, by name. Owner keys with no
-    controller give all their pods; a live key's pods are read to compare uids."""
-    out: list[str] = []
-    for key, names in cluster.pods_by_owner.items():
-        ctl = cluster.controllers.get(key)
-        for name in names:
-            pod = cluster.pods[name]
-            if (ctl is None or ctl.uid != pod.owner.uid) and not pod.terminating:
-                out.append(name)
-    return sorted(out)
+    """Non-terminating pods whose controller owner is gone or has another uid, by name (the dangling-owner
+    index, which `owner_missing` defines pod by pod)."""
+    return sorted(cluster.dangling_pods)
 
 
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:

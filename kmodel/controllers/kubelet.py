@@ -26,6 +26,11 @@ Where the design brief and upstream differ, upstream wins and the docstrings say
 - Phase is upstream's `getPhase`: Pending while some container has never run (even if another one runs), which
   includes a first start whose postStart hook has not returned (the blocked pod worker has not reported it).
 
+Work queues (DESIGN principle 1): `reconcile` reads the kubelet queue (`Cluster.kubelet_queue`: bound pods for
+which `has_work` holds), `healthy_environment` the environment queue (`needs_environment`), and `Tick` the timer
+index (`pod_deadlines` later than the clock), so none of them scans every pod; `kubelet_faults`, which lists every
+fault for the engines, does (its events are remembered per pod object, `pod_faults`).
+
 Simplifications: a kill always ends in exit code 137 (a process obeying TERM would give 143); the TERM grace
 after preStop (floored at 2 s) is not timed, since the container is assumed to obey TERM; probe streaks start
 afresh with each new container (upstream's worker keeps its run counter across restarts unless a
@@ -61,6 +66,7 @@ from kmodel.objects import (
     TERMINATED,
     WAITING,
     Container,
+    ContainerStatus,
     Pod,
     Probe,
     ProbeState,
@@ -186,7 +192,7 @@ def pod_status(pod: Pod, clock: int) -> Pod:
     since = (pod.ready_since if pod.ready else clock) if ready else None
     if phase == pod.phase and ready == pod.ready and since == pod.ready_since:
         return pod
-    return attrs.evolve(pod, phase=phase, ready=ready, ready_since=since)
+    return _replace_pod(pod, phase=phase, ready=bool(ready), ready_since=since)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -301,15 +307,44 @@ def pod_ip_for(pod: Pod) -> str:
 # Container transitions (pure; each returns the new value)
 
 
+_KEEP = object()
+
+
+def _compile_replace(cls: type):
+    """`attrs.evolve(obj, **changes)` for a frozen slotted attrs class, as straight-line slot writes. Only for
+    the kubelet's status writes, whose values are already of the field's type: evolve would run `__init__`
+    (converters, validators) on every field for each of the thousands of status writes of a run."""
+    names = [a.name for a in attrs.fields(cls)]
+    env = {"_new": object.__new__, "cls": cls, "_KEEP": _KEEP}
+    lines = [f"def replace(o, *, {', '.join(f'{n}=_KEEP' for n in names)}):", "    n = _new(cls)"]
+    for i, field in enumerate(names):
+        env[f"_set{i}"] = cls.__dict__[field].__set__
+        lines.append(f"    _set{i}(n, o.{field} if {field} is _KEEP else {field})")
+    lines.append("    return n")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list
+    return env["replace"]
+
+
+_replace_container = _compile_replace(Container)
+_replace_status = _compile_replace(ContainerStatus)
+_replace_pod = _compile_replace(Pod)
+
+
+def _with_container(pod: Pod, container: Container) -> Pod:
+    """`pod.with_container(container)` through `_replace_pod`."""
+    name = container.name
+    return _replace_pod(pod, containers=tuple(container if c.name == name else c for c in pod.containers))
+
+
 def _with_ready(container: Container) -> Container:
     ready = bool(container_ready(container))
     if ready == container.status.ready:
         return container
-    return attrs.evolve(container, status=attrs.evolve(container.status, ready=ready))
+    return _replace_container(container, status=_replace_status(container.status, ready=ready))
 
 
 def _set_status(container: Container, **changes) -> Container:
-    return _with_ready(attrs.evolve(container, status=attrs.evolve(container.status, **changes)))
+    return _with_ready(_replace_container(container, status=_replace_status(container.status, **changes)))
 
 
 def _container(pod: Pod, name: str) -> Container:
@@ -378,7 +413,7 @@ def kill_container(pod: Pod, name: str, reason: str, clock: int) -> Pod:
     pre_stop = c.pre_stop is not None and grace > 0
     c = _set_status(c, stopping=True, kill_reason=reason, pre_stop_pending=pre_stop, pre_stop_ran=pre_stop,
                     stop_deadline=clock + grace)
-    return pod.with_container(c)
+    return _with_container(pod, c)
 
 
 def begin_pod_termination(pod: Pod, clock: int) -> Pod:
@@ -401,7 +436,7 @@ def begin_pod_termination(pod: Pod, clock: int) -> Pod:
                             started=s.started or c.startup_probe is not None)
         elif s.state != RUNNING and s.will_restart:
             c = _set_status(c, will_restart=False, backoff_until=None)
-        pod = kill_container(pod.with_container(c), c.name, DELETION_KILL, clock)
+        pod = kill_container(_with_container(pod, c), c.name, DELETION_KILL, clock)
     return pod
 
 
@@ -414,7 +449,7 @@ def probe_result(pod: Pod, container: Container, kind: str, success: bool, clock
     changes: dict = {kind: state}
     if kind == STARTUP and state.result is True:
         changes["started"] = True
-    pod = pod.with_container(_set_status(container, **changes))
+    pod = _with_container(pod, _set_status(container, **changes))
     if kind in _KILL_ON_FAILURE and state.result is False:
         pod = kill_container(pod, container.name, _KILL_ON_FAILURE[kind], clock)
     return pod
@@ -445,7 +480,7 @@ class KubeletStartContainer(Event):
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
         if pod.pod_ip is None:
             pod = attrs.evolve(pod, pod_ip=pod_ip_for(pod))
-        return _put(cluster, pod.with_container(started_container(c, cluster.clock)))
+        return _put(cluster, _with_container(pod, started_container(c, cluster.clock)))
 
 
 @attrs.frozen
@@ -464,7 +499,7 @@ class KubeletStopContainer(Event):
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
         c = terminated_container(pod, c, KILLED_EXIT_CODE, cluster.clock)
-        return _put(cluster, pod.with_container(c))
+        return _put(cluster, _with_container(pod, c))
 
 
 @attrs.frozen
@@ -508,24 +543,84 @@ def pod_proposals(pod: Pod, clock: int) -> list[Event]:
             out.append(KubeletStartContainer(pod.name, c.name))
         elif can_stop(c, clock):
             out.append(KubeletStopContainer(pod.name, c.name))
-    if not out and pod_status(pod, clock) != pod:
+    if not out and status_stale(pod):
         out.append(KubeletSyncPodStatus(pod.name))
     return out
 
 
+def status_stale(pod: Pod) -> bool:
+    """`pod_status(pod, clock) != pod`, for any clock: the clock only sets `ready_since` on a change of Ready,
+    which is a difference already (SEMANTICS 48)."""
+    phase = pod_phase(pod)
+    ready = all_of(eq(phase, POD_RUNNING), all_in(pod.containers, lambda c: c.status.ready))
+    return phase != pod.phase or ready != pod.ready or (not ready and pod.ready_since is not None)
+
+
+def has_work(pod: Pod) -> bool:
+    """The pod's kubelet has a write to send now or once a timer expires (the kubelet work queue,
+    `Cluster.kubelet_queue`): the pod can be deleted, a container is startable (back-off aside) or being
+    stopped (grace period aside), or its status is stale. `pod_proposals` is non-empty only for such pods, at
+    any clock; pods waiting for a back-off or a grace period stay queued, as upstream's pod workers do."""
+    if can_delete(pod):
+        return True
+    terminating = pod.terminating
+    for c in pod.containers:
+        s = c.status
+        if not terminating and startable(c):
+            return True
+        if s.state == RUNNING and s.stopping and (not s.pre_stop_pending or s.stop_deadline is not None):
+            return True
+    return status_stale(pod)
+
+
+def needs_environment(pod: Pod) -> bool:
+    """Some running container waits for the healthy environment (`healthy_environment`): a postStart or preStop
+    hook to return, or a startup or readiness probe whose acted-on result is not Success yet (the environment
+    queue, `Cluster.environment_queue`)."""
+    for c in pod.containers:
+        s = c.status
+        if s.state != RUNNING:
+            continue
+        if s.post_start_pending and not s.stopping:
+            return True
+        if s.stopping and s.pre_stop_pending:
+            return True
+        if (c.startup_probe is not None and s.startup.result is not True) or \
+                (c.readiness_probe is not None and s.readiness.result is not True):
+            return True
+    return False
+
+
 def kubelet_pods(cluster: Cluster) -> Iterator[Pod]:
-    """The pods of every running kubelet, by node then pod name (deterministic whatever the hash seed)."""
+    """The pods of every running kubelet, by node then pod name (deterministic whatever the hash seed). O(pods on
+    Ready nodes): for listing every fault the environment may inject; the controllers read their queues."""
     for node_name in sorted(cluster.nodes):
         if cluster.nodes[node_name].ready:
             for pod_name in sorted(cluster.pods_by_node.get(node_name, immutables.Map())):
                 yield cluster.pods[pod_name]
 
 
+def queued_pods(cluster: Cluster, queue: immutables.Map) -> list[Pod]:
+    """The pods of a kubelet queue (`Cluster.kubelet_queue` or `environment_queue`) whose kubelet runs, by node
+    then pod name: the order `kubelet_pods` gives, at the cost of the queue rather than of every pod."""
+    pods, nodes = cluster.pods, cluster.nodes
+    out = []
+    for name in queue:
+        pod = pods[name]
+        node = nodes.get(pod.node_name)  # type: ignore[arg-type]
+        if node is not None and node.ready:
+            out.append(pod)
+    out.sort(key=lambda p: (p.node_name, p.name))
+    return out
+
+
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:
-    """The writes every Ready node's kubelet would send now; nothing when all are satisfied."""
+    """The writes every Ready node's kubelet would send now; nothing when all are satisfied. Reads the kubelet
+    work queue (`Cluster.kubelet_queue`), so a round costs O(queued pods), not O(pods)."""
     out: list[Event] = []
-    for pod in kubelet_pods(cluster):
-        out.extend(pod_proposals(pod, cluster.clock))
+    clock = cluster.clock
+    for pod in queued_pods(cluster, cluster.kubelet_queue):
+        out.extend(pod_proposals(pod, clock))
     return tuple(out)
 
 
@@ -555,7 +650,7 @@ class PostStartHookSucceeds(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        return _put(cluster, pod.with_container(post_start_returned(c)))
+        return _put(cluster, _with_container(pod, post_start_returned(c)))
 
 
 @attrs.frozen
@@ -593,7 +688,7 @@ class PreStopHookCompletes(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        return _put(cluster, pod.with_container(_set_status(c, pre_stop_pending=False)))
+        return _put(cluster, _with_container(pod, _set_status(c, pre_stop_pending=False)))
 
 
 @attrs.frozen
@@ -634,7 +729,7 @@ class ContainerExits(Event):
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
         c = terminated_container(pod, c, self.exit_code, cluster.clock)
-        return _put(cluster, pod.with_container(c))
+        return _put(cluster, _with_container(pod, c))
 
 
 @attrs.frozen
@@ -711,18 +806,35 @@ def container_deadlines(pod: Pod, container: Container) -> Iterator[int]:
     s = container.status
     if s.backoff_until is not None and not pod.terminating and startable(container):
         yield s.backoff_until
-    if s.state == RUNNING and s.stopping and s.pre_stop_pending and s.stop_deadline is not None:
+    if s.state != RUNNING:  # the rest needs a running container (probes are only active then)
+        return
+    if s.stopping and s.pre_stop_pending and s.stop_deadline is not None:
         yield s.stop_deadline
     for kind in PROBE_KINDS:
         if probe_active(pod, container, kind):
             yield probe_delay_end(container, kind)
 
 
+def pod_deadlines(pod: Pod) -> tuple[int, ...]:
+    """Every deadline of the pod's containers (`container_deadlines`), ascending, each once; past ones included."""
+    found = {d for c in pod.containers if c.status.state == RUNNING or c.status.backoff_until is not None
+             for d in container_deadlines(pod, c)}
+    return tuple(sorted(found)) if found else ()
+
+
 def next_deadline(cluster: Cluster) -> int | None:
-    """The earliest deadline after the clock on a running kubelet, or None. O(pods) on Ready nodes."""
-    later = [d for pod in kubelet_pods(cluster) for c in pod.containers for d in container_deadlines(pod, c)
-             if d > cluster.clock]
-    return min(later) if later else None
+    """The earliest deadline after the clock on a running kubelet, or None. Reads the timer index
+    (`Cluster.timers`, deadlines later than the clock by time): O(H) for H distinct pending deadlines, which is
+    bounded by the longest timer in seconds (back-off at most 300 s, grace periods, initial delays), not by n."""
+    clock, pods, nodes = cluster.clock, cluster.pods, cluster.nodes
+    for t in cluster.timer_times:
+        if t <= clock:
+            continue
+        for name in cluster.timers[t]:
+            node = nodes.get(pods[name].node_name)
+            if node is not None and node.ready:
+                return t
+    return None
 
 
 @attrs.frozen
@@ -762,15 +874,51 @@ def container_faults(pod: Pod, container: Container) -> Iterator[Event]:
         if probe_active(pod, container, kind):
             probe, state = container.probe(kind), s.probe(kind)
             for success in (True, False):
-                if probe_step(state, success, probe.success_threshold, probe.failure_threshold) != state:
+                if probe_moves(state, success, probe):
                     yield PROBE_EVENTS[kind, success](p, n)
+
+
+_MOVES: dict = {}
+
+
+def probe_moves(state: ProbeState, success: bool, probe: Probe) -> bool:
+    """Whether a raw result changes the probe's state (`probe_step(...) != state`; otherwise it is a stutter),
+    remembered by value: the threshold automaton has few states, and this is asked for every active probe of
+    every running container whenever the engines list the enabled events."""
+    step = probe_step
+    key = (state, success, probe.success_threshold, probe.failure_threshold)
+    hit = _MOVES.get(key)
+    if hit is not None and hit[0] is step:
+        return hit[1]
+    moves = step(state, success, probe.success_threshold, probe.failure_threshold) != state
+    if len(_MOVES) >= 10_000:
+        _MOVES.clear()
+    _MOVES[key] = (step, moves)
+    return moves
 
 
 @event_source("kubelet-faults", FAULT)
 def kubelet_faults(cluster: Cluster) -> Iterator[Event]:
     for pod in kubelet_pods(cluster):
-        for c in pod.containers:
-            yield from container_faults(pod, c)
+        yield from pod_faults(pod)
+
+
+_FAULTS: dict = {}
+
+
+def pod_faults(pod: Pod) -> tuple[Event, ...]:
+    """`container_faults` over the pod's containers, remembered per pod object: pods are immutable and most of
+    them are unchanged from one state to the next, while the engines list the faults of every state. The entry
+    keeps the pod (its identity is not reused while remembered) and the function it was computed with."""
+    fn = container_faults
+    hit = _FAULTS.get(id(pod))
+    if hit is not None and hit[0] is pod and hit[1] is fn:
+        return hit[2]
+    events = tuple(e for c in pod.containers for e in fn(pod, c))
+    if len(_FAULTS) >= 4_096:
+        _FAULTS.clear()
+    _FAULTS[id(pod)] = (pod, fn, events)
+    return events
 
 
 @event_source("clock", FAULT)
@@ -783,7 +931,7 @@ def healthy_environment(cluster: Cluster) -> tuple[Event, ...]:
     readiness or startup probe whose acted-on result is not Success reports a success when it can. Liveness
     needs nothing (it starts as Success). Time is `Tick`'s, which settle applies when this is quiet."""
     out: list[Event] = []
-    for pod in kubelet_pods(cluster):
+    for pod in queued_pods(cluster, cluster.environment_queue):
         for c in pod.containers:
             s = c.status
             if s.state != RUNNING:

@@ -16,6 +16,11 @@ Slow-start batching (SEMANTICS 31) only changes what happens when a create fails
 model, so `slow_start_batches` documents the batch shape and a create event makes all of its pods at once.
 RS status (29.6) is not stored: it is a function of the claimed pods (`claim_pods`).
 
+Work queue (DESIGN principle 1): the cluster keeps each controller's claim (`claim_state` of its pods and of the
+orphans: `Cluster.claimed_counts`, `adoptable`, `releasable`) and the controllers whose sync writes something
+(`sync_due`: `Cluster.replication_queue`), so `reconcile` visits only those and a sync reads its counts in
+O(log n); a scale-down still reads the controller's claimed pods, which the ranking orders.
+
 The arithmetic (`replica_diff`, `burst_capped`) is written with `kmodel.logic` so that the Z3 layer can run it
 symbolically (DESIGN principle 4).
 """
@@ -140,8 +145,35 @@ def claim_pods(cluster: Cluster, controller: Controller) -> Claim:
 
 
 def claimed_active_count(cluster: Cluster, controller: Controller) -> int:
-    """How many pods the controller counts now (SEMANTICS 29.2, 29.4); reads only the owner index."""
+    """How many pods the controller counts now (SEMANTICS 29.2, 29.4). O(log n) for a controller the cluster
+    holds (its claim index, `Cluster.claimed_counts`); otherwise a pass over the owner index."""
+    if cluster.controllers.get(controller.key) is controller:
+        return cluster.claimed_counts.get(controller.key, 0)
     return sum(1 for pod in cluster.pods_owned_by(controller.key) if is_claimed_active(controller, pod))
+
+
+# What `claim_pods` makes of one pod for one controller (the claim index, `Cluster.claimed_counts`,
+# `Cluster.adoptable`, `Cluster.releasable`, keeps these per controller).
+UNRELATED, CLAIMED, TO_ADOPT, TO_RELEASE = 0, 1, 2, 3
+
+
+def claim_state(controller: Controller, pod: Pod) -> int:
+    """One pod's case in `claim_pods` (SEMANTICS 29.2, 36): CLAIMED, TO_ADOPT, TO_RELEASE or UNRELATED."""
+    if not is_active(pod):
+        return UNRELATED
+    owner = pod.owner
+    if owner is None:
+        return TO_ADOPT if controller.label_selector.matches(pod.labels) else UNRELATED
+    if owner.uid != controller.uid or owner.name != controller.name or owner.kind != controller.kind:
+        return UNRELATED
+    return CLAIMED if controller.label_selector.matches(pod.labels) else TO_RELEASE
+
+
+def sync_due(controller: Controller, claimed: int, to_adopt: int, to_release: int) -> bool:
+    """Whether a sync of the controller writes anything (`sync_controller` is non-empty): adoptions or releases
+    are due, or the capped diff is not 0. The replication queue (`Cluster.replication_queue`) holds exactly the
+    controllers for which this holds."""
+    return bool(to_adopt or to_release) or burst_capped(replica_diff(claimed, controller.replicas)) != 0
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -379,8 +411,29 @@ class ReplicaSetDeletePods(Event):
 
 def sync_controller(cluster: Cluster, controller: Controller) -> tuple[Event, ...]:
     """The writes one sync of `controller` sends now: its adoptions and releases if there are any, else one
-    create or delete for the capped diff over its claimed active pods, else nothing."""
-    claim = claim_pods(cluster, controller)
+    create or delete for the capped diff over its claimed active pods, else nothing.
+
+    For a controller the cluster holds, the claim comes from the cluster's claim index (O(log n), plus the
+    claimed pods themselves for a scale-down, whose ranking reads them all); for any other controller value,
+    from `claim_pods`."""
+    key = controller.key
+    if cluster.controllers.get(key) is not controller:
+        return _sync_from_claim(cluster, controller, claim_pods(cluster, controller))
+    adopt = sorted(cluster.adoptable.get(key, ()))
+    release = sorted(cluster.releasable.get(key, ()))
+    if adopt or release:
+        return (tuple(ReplicaSetAdoptPod(key, name) for name in adopt)
+                + tuple(ReplicaSetReleasePod(key, name) for name in release))
+    diff = burst_capped(replica_diff(cluster.claimed_counts.get(key, 0), controller.replicas))
+    if diff < 0:
+        return (ReplicaSetCreatePods(key, -diff),)
+    if diff > 0:
+        claimed = [p for p in cluster.pods_owned_by(key) if claim_state(controller, p) == CLAIMED]
+        return (ReplicaSetDeletePods(key, pods_to_delete(cluster, claimed, diff)),)
+    return ()
+
+
+def _sync_from_claim(cluster: Cluster, controller: Controller, claim: Claim) -> tuple[Event, ...]:
     if claim.to_adopt or claim.to_release:
         return (tuple(ReplicaSetAdoptPod(controller.key, p.name) for p in claim.to_adopt)
                 + tuple(ReplicaSetReleasePod(controller.key, p.name) for p in claim.to_release))
@@ -393,13 +446,15 @@ def sync_controller(cluster: Cluster, controller: Controller) -> tuple[Event, ..
 
 
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:
-    """Every controller's sync, in key order (SEMANTICS 29).
+    """Every due controller's sync, in key order (SEMANTICS 29). The due ones come from the replication queue
+    (`Cluster.replication_queue`): a controller with nothing to write is not visited, so a round costs
+    O(due controllers), not O(controllers + their pods).
 
     An orphan matched by several controllers is proposed for adoption by each: they race, and whichever
     write lands first wins (SEMANTICS 36); the others' guards then fail and `settle` drops them as stale.
     """
     out: list[Event] = []
-    for key in sorted(cluster.controllers):
+    for key in sorted(cluster.replication_queue):
         out.extend(sync_controller(cluster, cluster.controllers[key]))
     return tuple(out)
 

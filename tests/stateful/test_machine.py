@@ -31,3 +31,14 @@ def test_generated_clusters_keep_every_rule_and_reach_every_witness():
     wanted = {inv.name for inv in invariants.of_kind(invariants.SOMETIMES)}
     missing = sorted(wanted - coverage.witnesses)
     assert not missing, f"witnesses never reached: {missing} (after {coverage.steps} steps)"
+
+
+def test_coverage_counts_what_the_engine_did():
+    """The engine's bookkeeping, which the throughput benchmark reads: step-rule invocations (events and
+    quiescence points), the events of each kind, those settle applied, and where the engine's time went."""
+    coverage = Coverage()
+    _run(seed_clusters(), coverage, steps=20)
+    assert coverage.invocations >= coverage.steps + coverage.settles > 0
+    assert sum(coverage.event_counts.values()) == coverage.steps
+    assert coverage.settle_events >= 0 and set(coverage.seconds) == {"model", "rules", "steering"}
+    assert coverage.seconds["model"] > 0 and coverage.seconds["rules"] > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+import immutables
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -115,3 +116,144 @@ def test_indexes_stay_exact_under_any_writes(writes):
         else:
             c = c.put_pod(arg)
         assert c.index_mismatches() == []
+
+
+# ---- work queues (DESIGN principle 1): controllers read their work from the state --------------------------------
+
+from kmodel.objects import (  # noqa: E402
+    ContainerPort,
+    ContainerStatus,
+    EndpointAddress,
+    EndpointPort,
+    Endpoints,
+    Hook,
+    Probe,
+    ProbeState,
+)
+
+WEB = Container(name="web", ports=(ContainerPort(8080, name="http"),), readiness_probe=Probe(port="http"),
+                post_start=Hook(), pre_stop=Hook())
+STATUSES = [
+    ContainerStatus(),  # waiting for its first start
+    ContainerStatus(state="running", started_at=0, started=True, post_start_pending=True),
+    ContainerStatus(state="running", started_at=0, started=True, ready=True, readiness=ProbeState(True, 1, 0)),
+    ContainerStatus(state="running", started_at=0, started=True, stopping=True, pre_stop_pending=True,
+                    stop_deadline=30, kill_reason="Killing"),
+    ContainerStatus(state="waiting", exit_code=1, will_restart=True, backoff_until=20, backoff_seconds=10,
+                    reason="CrashLoopBackOff"),
+    ContainerStatus(state="terminated", exit_code=0),
+]
+RC = ReplicationController("web", 2, {"app": "web"}, PodTemplate(labels={"app": "web"}, containers=(WEB,)))
+
+
+@st.composite
+def cluster_writes(draw):
+    """One write of any kind the model makes: pods in every lifecycle state, nodes going down and away, Services
+    with and without a selector, controllers created, scaled, recreated and deleted, Endpoints in and out of
+    canonical form, and time."""
+    kind = draw(st.sampled_from(["pod", "pod", "pod", "remove-pod", "node", "remove-node", "service", "controller",
+                                 "remove-controller", "endpoints", "remove-endpoints", "tick"]))
+    if kind == "pod":
+        name = draw(st.sampled_from(["a", "b", "c", "d"]))
+        status = draw(st.sampled_from(STATUSES))
+        running = status.state == "running"
+        return kind, Pod(
+            name, uid=f"u-{name}", labels=draw(st.sampled_from([{}, {"app": "web"}, {"app": "db"}])),
+            owner=draw(st.sampled_from([None, OwnerRef("ReplicationController", "web", "uid-1"),
+                                        OwnerRef("ReplicationController", "web", "uid-old")])),
+            node_name=draw(st.sampled_from([None, "n1", "n2", "gone"])),
+            containers=(attrs.evolve(WEB, status=status),),
+            phase=draw(st.sampled_from(["Pending", "Running", "Succeeded", "Failed"])),
+            ready=draw(st.booleans()), ready_since=draw(st.sampled_from([None, 0])),
+            pod_ip=f"10.0.0.{ord(name)}" if running else None, deletion_timestamp=draw(st.sampled_from([None, 5])),
+            creation_index=ord(name))
+    if kind == "remove-pod":
+        return kind, draw(st.sampled_from(["a", "b", "c", "d"]))
+    if kind == "node":
+        return kind, Node(draw(st.sampled_from(["n1", "n2"])), ready=draw(st.booleans()))
+    if kind == "remove-node":
+        return kind, draw(st.sampled_from(["n1", "n2"]))
+    if kind == "service":
+        return kind, Service("web", selector=draw(st.sampled_from([None, {"app": "web"}, {"app": "db"}])),
+                             ports=(ServicePort(80, target_port="http"),))
+    if kind == "controller":
+        return kind, attrs.evolve(RC, replicas=draw(st.integers(0, 3)), uid=draw(st.sampled_from(["uid-1", "uid-2"])),
+                                  selector=draw(st.sampled_from([{"app": "web"}, {"app": "db"}])),
+                                  template=PodTemplate(labels=draw(st.sampled_from([{"app": "web"}, {"app": "db"}])),
+                                                       containers=(WEB,)))
+    if kind == "remove-controller":
+        return kind, RC.key
+    if kind == "endpoints":
+        addresses = [EndpointAddress(p, f"10.0.0.{ord(p)}", "n1", (EndpointPort(None, 8080, "TCP"),))
+                     for p in draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=3))]
+        return kind, Endpoints("web", addresses=tuple(addresses))
+    if kind == "remove-endpoints":
+        return kind, "web"
+    return kind, draw(st.sampled_from([1, 5, 10, 30]))
+
+
+def apply_write(c: Cluster, kind: str, arg) -> Cluster:
+    if kind == "pod":
+        return c.put_pod(arg)
+    if kind == "remove-pod":
+        return c.remove_pod(arg) if arg in c.pods else c
+    if kind == "node":
+        return c.put_node(arg)
+    if kind == "remove-node":
+        return c.remove_node(arg) if arg in c.nodes else c
+    if kind == "service":
+        return c.put_service(arg)
+    if kind == "controller":
+        return c.put_controller(arg)
+    if kind == "remove-controller":
+        return c.remove_controller(arg) if arg in c.controllers else c
+    if kind == "endpoints":
+        return c.put_endpoints(arg)
+    if kind == "remove-endpoints":
+        return c.remove_endpoints(arg) if arg in c.services or arg in c.endpoints else c
+    return c.tick(arg)
+
+
+@given(st.lists(cluster_writes(), max_size=30))
+def test_work_queues_stay_exact_under_any_writes(writes):
+    """Every index and work queue equals its recomputation after any sequence of writes of every kind (DESIGN
+    principle 1): the queues the controllers read are functions of the objects and the clock."""
+    c = Cluster.from_objects([Node("n1"), Node("n2")])
+    for kind, arg in writes:
+        c = apply_write(c, kind, arg)
+        assert c.index_mismatches() == [], (kind, arg)
+    assert c.rebuilt().index_mismatches() == []
+
+
+def test_index_mismatches_names_a_corrupted_queue():
+    """The structure rule sees a queue that lost an entry: the oracle is a recomputation, not the same updates."""
+    c = scenarios.seed()
+    assert set(c.kubelet_queue) == {"fluentd-node-1", "fluentd-node-2", "fluentd-node-3"}  # bound, not started
+    broken = attrs.evolve(c, replication_queue=immutables.Map())
+    assert broken.index_mismatches() == ["replication_queue"]
+    assert attrs.evolve(c, timer_times=(99,)).index_mismatches() == ["timer_times"]
+
+
+def test_queues_of_the_seed_follow_its_story():
+    """SEED 1 to 10 through settle: the controllers' queues hold the work they have, and are empty at quiescence
+    (SEMANTICS 29, 47, 39)."""
+    from kmodel.settle import settle
+
+    c = scenarios.seed()
+    assert set(c.replication_queue) == {"ReplicationController/web", "ReplicaSet/cache"}
+    assert set(c.endpoints_queue) == {"web"}  # a managed Service with no Endpoints yet
+    settled = settle(c).cluster
+    for name in ("replication_queue", "endpoints_queue", "kubelet_queue", "environment_queue", "dangling_pods",
+                 "terminal_pods", "not_ready_nodes", "lost_nodes", "endpoint_mismatches"):
+        assert len(getattr(settled, name)) == 0, name
+    assert settled.claimed_counts == immutables.Map({"ReplicationController/web": 3, "ReplicaSet/cache": 1})
+
+
+def test_timers_hold_only_deadlines_later_than_the_clock():
+    """A back-off deadline is a timer until the clock reaches it (SEMANTICS 51); `tick` drops the past ones."""
+    pod = Pod("p", uid="u", node_name="n1", containers=(attrs.evolve(WEB, status=STATUSES[4]),))
+    c = Cluster.from_objects([Node("n1")]).put_pod(pod)
+    assert c.timer_times == (20,) and set(c.timers[20]) == {"p"}
+    assert c.tick(19).timer_times == (20,)
+    later = c.tick(20)
+    assert later.timer_times == () and later.timers == immutables.Map() and later.index_mismatches() == []

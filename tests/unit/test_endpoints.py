@@ -16,6 +16,7 @@ from kmodel.controllers.endpoints import (
     endpoint_subsets,
     is_not_ready_address,
     is_ready_address,
+    is_stale,
     reconcile,
     resolve_target_port,
     should_be_in_endpoints,
@@ -357,3 +358,49 @@ def test_reconcile_reaches_quiescence_and_proposals_pass_their_guards(cluster):
             assert settled.endpoints[name] == desired_endpoints(settled, name)
         else:
             assert name not in settled.endpoints
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The endpoints queue is exactly the stale Service keys (DESIGN principle 1)
+
+
+def brute_is_stale(cluster: Cluster, name: str) -> bool:
+    """`is_stale` as a scan: the stored Endpoints against the desired ones (SEMANTICS 26, 39 to 43)."""
+    service = cluster.services.get(name)
+    stored = cluster.endpoints.get(name)
+    if service is None:
+        return stored is not None
+    if service.selector is None:
+        return False
+    return stored != desired_endpoints(cluster, name)
+
+
+@given(st.data())
+def test_endpoints_queue_is_the_stale_services_on_random_runs_semantics_26_39_to_43(data):
+    """Along random runs of the whole model from the seed scenario (user requests included: relabels, deletes,
+    scaling), `is_stale` read from the endpoints queue equals the comparison of stored and desired Endpoints for
+    every Service key, and the controller proposes a sync for exactly those keys, in name order."""
+    from kmodel.events import enabled
+    from kmodel.scenarios import seed
+    from kmodel.user import CreateService
+
+    c = seed()
+    c = step(c, CreateService(Service("bare", selector=None, ports=(ServicePort(80),))))
+    for _ in range(data.draw(st.integers(0, 40))):
+        keys = sorted(set(c.services) | set(c.endpoints))
+        stale = [name for name in keys if brute_is_stale(c, name)]
+        assert [name for name in keys if is_stale(c, name)] == stale
+        assert reconcile(c) == tuple(EndpointsSync(name) for name in stale)
+        c = step(c, data.draw(st.sampled_from(list(enabled(c)))))
+
+
+def test_stored_endpoints_out_of_canonical_order_are_stale_semantics_40():
+    """A stored object with the right addresses in another order is not what the controller writes: the sync
+    rewrites it in canonical form (addresses sorted by pod name), after which nothing is stale."""
+    c = Cluster.from_objects([web_service(), make_pod("b", ip="10.0.0.2"), make_pod("a", ip="10.0.0.1")])
+    c = settle_endpoints(c)
+    stored = c.endpoints["web"]
+    assert [a.pod for a in stored.addresses] == ["a", "b"] and not is_stale(c, "web")
+    shuffled = c.put_endpoints(attrs.evolve(stored, addresses=tuple(reversed(stored.addresses))))
+    assert is_stale(shuffled, "web") and shuffled.index_mismatches() == []
+    assert step(shuffled, EndpointsSync("web")).endpoints["web"] == stored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -173,3 +174,39 @@ def test_gc_reaches_a_state_with_nothing_left_to_collect_semantics_38(specs):
         assert p.owner in (None, MINE) or (p.terminating and p.node_name == "n1")
     assert not cluster.index_mismatches()
     assert reconcile(cluster) == ()
+
+
+# ---- the queues the collectors read (DESIGN principle 1) ----------------------------------------------------------
+
+
+def brute_orphaned(cluster: Cluster) -> list[str]:
+    return sorted(n for n, p in cluster.pods.items() if p.node_name is not None and p.node_name not in cluster.nodes)
+
+
+def brute_terminated(cluster: Cluster) -> list[str]:
+    return sorted(n for n, p in cluster.pods.items() if p.terminal)
+
+
+def brute_dependents(cluster: Cluster) -> list[str]:
+    return sorted(n for n, p in cluster.pods.items() if not p.terminating and gc.owner_missing(cluster, p))
+
+
+@given(st.data())
+def test_collector_queues_are_the_scans_on_random_runs_semantics_38_54(data):
+    """Along random runs of the whole model from the seed scenario, with controllers deleted and recreated under
+    another uid and nodes removed besides what `enabled` offers, the lost-node, terminal-pod and dangling-owner
+    indexes give exactly what a scan of every pod gives (SEMANTICS 38, 54)."""
+    from kmodel.events import enabled
+    from kmodel.scenarios import seed
+    from kmodel.user import CreateController, DeleteController, RemoveNode
+
+    c = seed()
+    web = c.controllers["ReplicationController/web"]
+    for _ in range(data.draw(st.integers(0, 40))):
+        assert gc.orphaned_pods(c) == brute_orphaned(c)
+        assert gc.terminated_pods(c) == brute_terminated(c)
+        assert gc.dependents_of_missing_owners(c) == brute_dependents(c)
+        extra = [DeleteController(web.key), CreateController(attrs.evolve(web, uid="")),
+                 *(RemoveNode(n) for n in sorted(c.nodes))]
+        events = list(enabled(c)) + [e for e in extra if e.guard(c)]
+        c = step(c, data.draw(st.sampled_from(events)))

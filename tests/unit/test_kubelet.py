@@ -11,6 +11,7 @@ from kmodel.cluster import Cluster
 from kmodel.errors import EventNotEnabled, InvalidObject
 from kmodel.events import step
 from kmodel.controllers import kubelet as k
+from kmodel.controllers.node_lifecycle import node_faults
 from kmodel.objects import (
     ALWAYS,
     FAILED,
@@ -715,3 +716,82 @@ def test_random_kubelet_walk_keeps_its_invariants(data, shape, policy, grace, se
                 assert not s.pre_stop_ran and not s.stopping
             if p.terminating:
                 assert not s.will_restart
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The kubelet's work queues agree with what it proposes (DESIGN principle 1: work found through indexes)
+
+
+def brute_next_deadline(cluster: Cluster) -> int | None:
+    """The earliest deadline later than the clock, by a scan of every pod of a running kubelet."""
+    later = [d for p in k.kubelet_pods(cluster) for c in p.containers for d in k.container_deadlines(p, c)
+             if d > cluster.clock]
+    return min(later) if later else None
+
+
+def brute_reconcile(cluster: Cluster) -> tuple:
+    """The kubelet's writes by a scan of every pod of a running kubelet (no queue)."""
+    return tuple(e for p in k.kubelet_pods(cluster) for e in k.pod_proposals(p, cluster.clock))
+
+
+def brute_healthy(cluster: Cluster) -> tuple:
+    """The healthy environment by a scan of every pod of a running kubelet (no queue)."""
+    out = []
+    for p in k.kubelet_pods(cluster):
+        for c in p.containers:
+            s = c.status
+            if s.state != RUNNING:
+                continue
+            if s.post_start_pending and not s.stopping:
+                out.append(k.PostStartHookSucceeds(p.name, c.name))
+            if s.stopping and s.pre_stop_pending:
+                out.append(k.PreStopHookCompletes(p.name, c.name))
+            for kind in ("startup", "readiness"):
+                if c.probe(kind) is not None and s.probe(kind).result is not True:
+                    out.append(k.PROBE_EVENTS[kind, True](p.name, c.name))
+    return tuple(e for e in out if e.guard(cluster))
+
+
+@given(st.data(), st.sampled_from([ALWAYS, NEVER, ON_FAILURE]))
+def test_queue_decisions_agree_with_the_kubelet_on_random_runs_semantics_46_to_54(data, policy):
+    """At every state of a random kubelet run, what the kubelet finds through its queues is what a scan of every
+    pod finds: `reconcile` (SEMANTICS 47 to 54), `healthy_environment` (SEMANTICS 46, 52, 53) and `next_deadline`
+    (SEMANTICS 51, 53); `status_stale` is `pod_status(pod) != pod` (SEMANTICS 48); a pod with a proposal has
+    work (`has_work`); `probe_moves` is `probe_step`'s change (SEMANTICS 46)."""
+    web = Container("c", ports=(ContainerPort(8080, name="http"),), liveness_probe=Probe(port="http"),
+                    readiness_probe=Probe(port="http", initial_delay_seconds=5), post_start=Hook(), pre_stop=Hook())
+    c = make(web, Container("d", startup_probe=Probe(port=80)), restart_policy=policy, pods=2)
+    for _ in range(30):
+        assert k.next_deadline(c) == brute_next_deadline(c)
+        assert k.reconcile(c) == brute_reconcile(c)
+        assert k.healthy_environment(c) == brute_healthy(c)
+        for p in c.pods.values():
+            assert k.status_stale(p) == (k.pod_status(p, c.clock) != p)
+            if k.pod_proposals(p, c.clock):
+                assert k.has_work(p) and p.name in c.kubelet_queue
+            for ct in p.containers:
+                for kind in ("liveness", "readiness", "startup"):
+                    probe = ct.probe(kind)
+                    if probe is not None:
+                        state = ct.status.probe(kind)
+                        for success in (True, False):
+                            assert k.probe_moves(state, success, probe) == (
+                                k.probe_step(state, success, probe.success_threshold, probe.failure_threshold) != state)
+        events = kubelet_events(c) + list(k.healthy_environment(c)) + list(node_faults(c))  # a kubelet may stop
+        c = step(c, data.draw(st.sampled_from(events)))
+        assert c.index_mismatches() == []
+
+
+def test_a_pod_waiting_for_its_back_off_stays_queued_and_proposes_nothing_semantics_51():
+    """The kubelet queue holds a pod in CrashLoopBackOff (its restart is due later), but `reconcile` proposes
+    nothing for it until the clock reaches the back-off; `Tick` goes straight there."""
+    c = make(Container("c"))
+    c = run_kubelet(c)
+    c = step(c, k.ContainerExits("p", "c", 1))
+    c = run_kubelet(c)  # first restart is immediate
+    c = step(c, k.ContainerExits("p", "c", 1))
+    s = status(c)
+    assert s.reason == k.CRASH_LOOP_BACK_OFF and "p" in c.kubelet_queue and k.reconcile(c) == ()
+    assert k.next_deadline(c) == s.backoff_until and c.timer_times == (s.backoff_until,)
+    later = step(c, k.Tick())
+    assert later.clock == s.backoff_until and k.reconcile(later) == (k.KubeletStartContainer("p", "c"),)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kmodel.controllers.node_lifecycle import (
     NodeCrash,
@@ -64,3 +66,28 @@ def test_node_faults_offer_crash_or_recover():
     assert {type(e).__name__ for e in node_faults(c)} == {"NodeCrash"}
     c = step(c, NodeCrash("node-2"))
     assert "NodeRecover" in {type(e).__name__ for e in node_faults(c)}
+
+
+@given(st.data())
+def test_reconcile_from_the_not_ready_index_is_the_scan_on_random_runs(data):
+    """Along random runs from the settled seed (node crashes and recoveries among them), the node lifecycle
+    controller's proposals from its not-ready index are those of a scan of every node, in node then pod name
+    order."""
+    from kmodel.events import enabled
+
+    def scan(cluster):
+        out = []
+        for name in sorted(cluster.nodes):
+            if cluster.nodes[name].ready:
+                continue
+            for pod in sorted(cluster.pods_on(name), key=lambda p: p.name):
+                if pod.ready:
+                    out.append(NodeLifecycleMarkPodNotReady(pod.name))
+                elif not pod.terminating and not pod.daemon:
+                    out.append(NodeLifecycleEvictPod(pod.name))
+        return tuple(out)
+
+    c = settled()
+    for _ in range(data.draw(st.integers(0, 30))):
+        assert reconcile(c) == scan(c)
+        c = step(c, data.draw(st.sampled_from(list(enabled(c)))))

@@ -24,6 +24,7 @@ from kmodel.controllers.replication import (
     reconcile,
     replica_diff,
     slow_start_batches,
+    sync_controller,
 )
 from kmodel.errors import EventNotEnabled, KModelError
 from kmodel.events import step
@@ -530,3 +531,51 @@ def test_reconcile_converges_to_exactly_replicas_claimed_active_pods_semantics_2
     foreign = [p for p in cluster.pods.values() if p.owner and p.owner.key == "ReplicaSet/other"]
     assert len(foreign) == kinds.count("foreign")  # never touched
     assert not cluster.index_mismatches()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The claim index and the replication queue (DESIGN principle 1)
+
+
+@given(st.data())
+def test_claim_index_agrees_with_claim_pods_on_random_runs_semantics_29_36(data):
+    """Along random runs of the whole model from the seed scenario (relabels orphan and adopt pods, scaling,
+    deletes, node crashes), each controller's sync from the claim index equals the sync from `claim_pods` (the
+    scan, reached with an equal controller value the cluster does not hold), its claimed count equals the
+    scan's, and the replication queue holds exactly the controllers whose sync writes something."""
+    from kmodel.events import enabled
+    from kmodel.scenarios import seed
+
+    c = seed()
+    for _ in range(data.draw(st.integers(0, 40))):
+        due = set()
+        for key, ctl in c.controllers.items():
+            twin = attrs.evolve(ctl)  # equal, but not the object the cluster holds: the scan path
+            assert twin == ctl and twin is not ctl
+            assert sync_controller(c, ctl) == sync_controller(c, twin)
+            assert claimed_active_count(c, ctl) == claimed_active_count(c, twin) == len(claim_pods(c, twin).claimed)
+            if sync_controller(c, twin):
+                due.add(key)
+        assert set(c.replication_queue) == due
+        assert reconcile(c) == tuple(e for key in sorted(due) for e in sync_controller(c, c.controllers[key]))
+        c = step(c, data.draw(st.sampled_from(list(enabled(c)))))
+
+
+@pytest.mark.parametrize("pod_spec, state", [
+    (dict(), rc.TO_ADOPT),  # an active orphan that matches (SEMANTICS 36)
+    (dict(labels={"app": "db"}), rc.UNRELATED),  # an orphan that does not match
+    (dict(owner="mine"), rc.CLAIMED),
+    (dict(owner="mine", labels={"app": "db"}), rc.TO_RELEASE),  # owned, no longer matching (SEMANTICS 36)
+    (dict(owner="mine", deletion_timestamp=0), rc.UNRELATED),  # terminating: not active (SEMANTICS 29.2)
+    (dict(owner="mine", phase="Succeeded"), rc.UNRELATED),  # terminal: not active (SEMANTICS 29.2)
+    (dict(owner="old-uid"), rc.UNRELATED),  # an earlier controller of the same name (SEMANTICS 36)
+])
+def test_claim_state_is_claim_pods_case_semantics_29_36(pod_spec, state):
+    cluster = Cluster.from_objects([KINDS["ReplicaSet"](replicas=1)])
+    ctl = cluster.controllers["ReplicaSet/web"]
+    owner = {"mine": OwnerRef("ReplicaSet", "web", ctl.uid), "old-uid": OwnerRef("ReplicaSet", "web", "uid-old")}
+    spec = dict(pod_spec)
+    if "owner" in spec:
+        spec["owner"] = owner[spec["owner"]]
+    p = pod("x", **spec)
+    assert rc.claim_state(ctl, p) == state
