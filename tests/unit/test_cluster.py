@@ -257,3 +257,22 @@ def test_timers_hold_only_deadlines_later_than_the_clock():
     assert c.tick(19).timer_times == (20,)
     later = c.tick(20)
     assert later.timer_times == () and later.timers == immutables.Map() and later.index_mismatches() == []
+
+
+def test_probe_on_an_undeclared_named_port_is_accepted():
+    """What the API server accepts, the model accepts: a probe on a port name no container declares is valid and
+    simply fails at run time, as the kubelet's prober does (SEMANTICS 43)."""
+    from kmodel.objects import Probe
+
+    c = Container(name="app", readiness_probe=Probe(port="not-declared"))
+    cluster = Cluster.empty().create(Pod("p", containers=(c,)))
+    assert cluster.pods["p"].containers[0].readiness_probe.port == "not-declared"
+
+
+def test_an_invalid_probe_port_name_is_rejected_with_its_field():
+    from kmodel.objects import Probe
+
+    c = Container(name="app", readiness_probe=Probe(port="Not_Valid"))
+    with pytest.raises(InvalidObject) as err:
+        Cluster.empty().create(Pod("p", containers=(c,)))
+    assert err.value.field == "spec.containers[0].readinessProbe.port"
