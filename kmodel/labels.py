@@ -1145,6 +1145,9 @@ def selector_from_label_selector(obj: Mapping[str, Any] | None) -> Selector:
         if operator is None:
             errs.append(f"{path}.operator: Required value")
             bad = True
+        elif not isinstance(operator, str):
+            errs.append(f"{path}.operator: must be a string, not {type(operator).__name__}")
+            bad = True
         elif operator not in _LS_OPERATORS:
             why = (" (Gt and Lt exist only in node selectors and the selector string syntax)"
                    if operator in ("Gt", "Lt") else "")

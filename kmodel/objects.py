@@ -42,6 +42,7 @@ def _tuple(xs) -> tuple:
 # Validation helpers (the API server's checks, SEMANTICS 1 to 7, 45)
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _IANA_SVC_NAME = re.compile(r"[-a-z0-9]+")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -484,7 +485,10 @@ class Service:
 
     def validate(self) -> "Service":
         obj = f"Service/{self.name}"
-        check_name(self.name, obj)
+        if not isinstance(self.name, str) or len(self.name) > 63 or not _DNS1035_LABEL.fullmatch(self.name):
+            raise InvalidObject(obj, "metadata.name", f"invalid name {self.name!r}: a Service name must be a DNS-1035 "
+                                "label (at most 63 lower case alphanumeric characters or '-', starting with a "
+                                "letter and ending with an alphanumeric character)")
         check_labels(self.labels, obj, "metadata.labels")
         if self.selector is not None:
             check_labels(self.selector, obj, "spec.selector")

@@ -57,6 +57,7 @@ def test_create_rejects_duplicates_with_object_and_field():
      "spec.template.metadata.labels"),  # SEMANTICS 24
     (Pod("p", containers=()), "spec.containers"),
     (Pod("Bad_Name", containers=(APP,)), "metadata.name"),
+    (Service("1web", selector={"app": "x"}, ports=(ServicePort(80),)), "metadata.name"),  # DNS-1035 label
     (Pod("p", labels={"Example.com/x": "1"}, containers=(APP,)), "metadata.labels"),
     (Service("s", selector={"app": "x"}, ports=(ServicePort(80, target_port="Not_A_Port"),)), "spec.ports[0].targetPort"),
 ])

@@ -808,3 +808,11 @@ def test_keywords_and_names_as_values(name):
     assume(name not in ("in", "notin"))
     sel = parse_selector(f"{name} in (in,notin,{name})")
     assert sel.requirements[0].values == tuple(sorted({"in", "notin", name}))
+
+
+@pytest.mark.parametrize("operator", [{"x": 1}, ["In"], 3])
+def test_label_selector_operator_of_the_wrong_type_is_invalid(operator):
+    """A matchExpressions operator that is not a string is a clear InvalidLabelSelector (SEMANTICS 22), not a
+    TypeError (found by the manifest loader's mutation tests)."""
+    with pytest.raises(InvalidLabelSelector, match=r"matchExpressions\[0\]\.operator: must be a string"):
+        selector_from_label_selector({"matchExpressions": [{"key": "a", "operator": operator, "values": ["b"]}]})
