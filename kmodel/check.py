@@ -128,7 +128,8 @@ def run_hypothesis(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_
     machine = hyp_seed(seed)(machine)
     cfg = settings(max_examples=max_examples, stateful_step_count=max_steps, deadline=None, database=None,
                    verbosity=Verbosity.quiet, derandomize=False, print_blob=False,
-                   suppress_health_check=list(HealthCheck),
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                          HealthCheck.filter_too_much, HealthCheck.large_base_example],
                    phases=[Phase.generate, Phase.target, Phase.shrink])
     try:
         run_state_machine_as_test(machine, settings=cfg)

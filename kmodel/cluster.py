@@ -24,6 +24,8 @@ from typing import Iterable, Iterator
 import attrs
 import immutables
 
+from kmodel.records import compile_replace
+
 from kmodel.objects import (
     Controller,
     Endpoints,
@@ -1107,25 +1109,9 @@ def _nested(d: dict) -> immutables.Map:
     return immutables.Map({k: immutables.Map(v) for k, v in d.items()})
 
 
-_KEEP = object()
-
-
-def _compile_evolve():
-    """`attrs.evolve(cluster, **changes)` as straight-line slot writes: Cluster has no converters or validators,
-    so the fields are already valid, and every write of the model goes through here (attrs.evolve costs a field
-    lookup and an `__init__` per call)."""
-    names = [a.name for a in attrs.fields(Cluster)]
-    env = {"_new": object.__new__, "Cluster": Cluster, "_KEEP": _KEEP}
-    lines = [f"def _evolve(c, *, {', '.join(f'{n}=_KEEP' for n in names)}):", "    n = _new(Cluster)"]
-    for i, field in enumerate(names):
-        env[f"_set{i}"] = Cluster.__dict__[field].__set__
-        lines.append(f"    _set{i}(n, c.{field} if {field} is _KEEP else {field})")
-    lines.append("    return n")
-    exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list above
-    return env["_evolve"]
-
-
-_evolve = _compile_evolve()
+# Every write of the model goes through here: a copy without `__init__` (Cluster has no converters or
+# validators, so its fields are already valid).
+_evolve = compile_replace(Cluster)
 
 _POD_WRITE_FIELDS = ("pods", "pods_by_node", "pods_by_owner", "orphans", "service_members", "node_usage",
                      "owner_node_counts", "unscheduled", "terminal_pods", "lost_nodes", "dangling_pods",

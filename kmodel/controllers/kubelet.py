@@ -50,6 +50,7 @@ import immutables
 from kmodel.cluster import Cluster
 from kmodel.errors import InvalidObject
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
+from kmodel.records import compile_replace
 from kmodel.logic import Bool, Int, all_in, all_of, any_in, any_of, eq, ite, le, min_, ne, not_
 from kmodel.objects import (
     ALWAYS,
@@ -307,27 +308,10 @@ def pod_ip_for(pod: Pod) -> str:
 # Container transitions (pure; each returns the new value)
 
 
-_KEEP = object()
-
-
-def _compile_replace(cls: type):
-    """`attrs.evolve(obj, **changes)` for a frozen slotted attrs class, as straight-line slot writes. Only for
-    the kubelet's status writes, whose values are already of the field's type: evolve would run `__init__`
-    (converters, validators) on every field for each of the thousands of status writes of a run."""
-    names = [a.name for a in attrs.fields(cls)]
-    env = {"_new": object.__new__, "cls": cls, "_KEEP": _KEEP}
-    lines = [f"def replace(o, *, {', '.join(f'{n}=_KEEP' for n in names)}):", "    n = _new(cls)"]
-    for i, field in enumerate(names):
-        env[f"_set{i}"] = cls.__dict__[field].__set__
-        lines.append(f"    _set{i}(n, o.{field} if {field} is _KEEP else {field})")
-    lines.append("    return n")
-    exec("\n".join(lines), env)  # noqa: S102 - generated from the attrs field list
-    return env["replace"]
-
-
-_replace_container = _compile_replace(Container)
-_replace_status = _compile_replace(ContainerStatus)
-_replace_pod = _compile_replace(Pod)
+# The kubelet's status writes copy already-valid values thousands of times a run: no `__init__` per copy.
+_replace_container = compile_replace(Container)
+_replace_status = compile_replace(ContainerStatus)
+_replace_pod = compile_replace(Pod)
 
 
 def _with_container(pod: Pod, container: Container) -> Pod:
