@@ -55,4 +55,5 @@ def test_ite_agrees(c, a, b):
 def test_concrete_path_does_not_need_z3_terms():
     assert logic.is_symbolic(1, True, "x") is False
     assert logic.is_symbolic(z3.Int("x")) is True
+    assert logic.is_symbolic(1, None, (2,), z3.Int("x")) is True  # a term after concrete operands
     assert logic.sum_of([1, 2, 3]) == 6 and logic.as_int(True) == 1
