@@ -7,14 +7,22 @@ Skipped by the default test run (pyproject's addopts has --benchmark-skip). Run:
         --benchmark-json=/tmp/bench.json
     /tmp/venvtest/bin/python benchmarks/ratios.py /tmp/bench.json
 
-Two workloads, each a placement = `choose_node` + `step(SchedulerBindPod)` producing a new immutable Cluster:
-- `test_place_one`: one queued pod of a ReplicaSet in a cluster of N nodes already running N other pods.
-- `test_burst`: 10,000 queued pods of one ReplicaSet placed one after the other on N empty nodes (the reference
-  places fewer pods, recorded in `extra_info["pods"]`, because it is O(N) per pod).
+Workloads:
+- `test_place_one`: one queued pod of a ReplicaSet in a cluster of N nodes already running N other pods; a
+  placement = `choose_node` + `step(SchedulerBindPod)`, producing a new immutable Cluster.
+- `test_burst`: 10,000 queued pods of one ReplicaSet placed one after the other on N empty nodes, as
+  kube-scheduler places them: one scheduling cycle per pod against the scheduler's cache, which assumes each
+  placed pod (`kmodel.scheduler.cache`: a persistent value, every intermediate cache stays valid). Fast: the
+  cache's cycles under the textbook profile; `choose_node` + `step(SchedulerBindPod)` under kubernetes, whose
+  fast path keeps no trees. Reference: `reference.schedule` (the scan) + `step(SchedulerBindPod)`, the Cluster
+  being its cache; it places fewer pods, recorded in `extra_info["pods"]`, because it is O(N) per pod.
+- `test_burst_bound` (textbook, fast only): the same burst plus its binding cycle, every placement's Binding
+  write stepped on the Cluster (`cache.bind_all`): a new immutable Cluster per placement, the engines' path.
+  `ratios.py` compares it with the reference burst, which binds too.
 Inputs are built outside the timed region (`benchmark.pedantic` with `setup`; clusters are immutable values,
 so one build serves every round). `extra_info` = {"impl", "nodes", "pods" (placements per round), "profile"},
 plus for bursts "kib_per_state": the memory that keeping every intermediate state of the burst alive costs,
-per state, measured with tracemalloc in a separate untimed run.
+per state (caches for `test_burst` fast, Clusters otherwise), measured with tracemalloc in a separate untimed run.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from kmodel.cluster import Cluster, Config
 from kmodel.events import step
 from kmodel.labels import parse_selector
 from kmodel.objects import MiB, Container, Node, OwnerRef, Pod, PodTemplate, ReplicaSet, Resources
-from kmodel.scheduler import reference
+from kmodel.scheduler import cache, reference
 from kmodel.scheduler.scheduler import SchedulerBindPod, choose_node
 
 NODE_COUNTS = (100, 1_000, 5_000, 20_000)
@@ -118,12 +126,36 @@ def place_keeping_states(cluster: Cluster, names: list[str], choose) -> list[Clu
     return states
 
 
-def kib_per_state(cluster: Cluster, names: list[str], choose) -> float:
+def cycles_and_count(cluster: Cluster, names: list[str], _choose=None) -> int:
+    """The burst's scheduling cycles on the scheduler cache; how many pods found no node."""
+    placements, _ = cache.schedule_burst(cluster, names)
+    return sum(node is None for _, node in placements)
+
+
+def cycles_keeping_states(cluster: Cluster, names: list[str], _choose=None) -> list:
+    return [cache.snapshot(cluster)] + [cycle.cache for cycle in cache.cycles(cluster, names)]
+
+
+def cycles_and_bind(cluster: Cluster, names: list[str], _choose=None) -> int:
+    """The burst's cycles, then its binding cycle on the Cluster; how many pods are still queued."""
+    placements, _ = cache.schedule_burst(cluster, names)
+    return len(cache.bind_all(cluster, placements).unscheduled)
+
+
+def cycles_and_bind_keeping_states(cluster: Cluster, names: list[str], _choose=None) -> list[Cluster]:
+    placements, _ = cache.schedule_burst(cluster, names)
+    states = [cluster]
+    for pod, node in placements:
+        states.append(step(states[-1], SchedulerBindPod(pod, node)))
+    return states
+
+
+def kib_per_state(cluster: Cluster, names: list[str], choose, keeping=place_keeping_states) -> float:
     """Memory retained by keeping every intermediate state of the burst, per state, in KiB."""
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        states = place_keeping_states(cluster, names, choose)
+        states = keeping(cluster, names, choose)
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
@@ -171,10 +203,23 @@ def test_burst(benchmark, impl, profile, nodes, pods):
     cluster = burst_cluster(nodes, pods, profile)
     names = queued_names(cluster, pods)
     choose = CHOOSERS[impl]
+    on_cache = impl == "fast" and profile == "textbook"
+    run, keeping = (cycles_and_count, cycles_keeping_states) if on_cache else (place_and_count, place_keeping_states)
     benchmark.extra_info.update({"impl": impl, "nodes": nodes, "pods": pods, "profile": profile,
+                                 "states": "scheduler caches" if on_cache else "clusters",
                                  "gc": "inputs frozen" if FREEZE_INPUTS else "plain"})
-    queued = benchmark.pedantic(place_and_count, setup=lambda: ((cluster, names, choose), {}), rounds=3,
-                                iterations=1)
-    assert queued == 0
+    left = benchmark.pedantic(run, setup=lambda: ((cluster, names, choose), {}), rounds=3, iterations=1)
+    assert left == 0
     # measured after the timed rounds, so the 10,000 states it frees do not disturb them
-    benchmark.extra_info["kib_per_state"] = kib_per_state(cluster, names, choose)
+    benchmark.extra_info["kib_per_state"] = kib_per_state(cluster, names, choose, keeping)
+
+
+@pytest.mark.parametrize("nodes", NODE_COUNTS, ids=[f"fast-textbook-{n}" for n in NODE_COUNTS])
+def test_burst_bound(benchmark, nodes):
+    cluster = burst_cluster(nodes, BURST, "textbook")
+    names = queued_names(cluster, BURST)
+    benchmark.extra_info.update({"impl": "fast", "nodes": nodes, "pods": BURST, "profile": "textbook",
+                                 "states": "clusters", "gc": "inputs frozen" if FREEZE_INPUTS else "plain"})
+    queued = benchmark.pedantic(cycles_and_bind, setup=lambda: ((cluster, names), {}), rounds=3, iterations=1)
+    assert queued == 0
+    benchmark.extra_info["kib_per_state"] = kib_per_state(cluster, names, None, cycles_and_bind_keeping_states)

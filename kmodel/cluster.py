@@ -90,7 +90,7 @@ def pod_requests(pod: Pod) -> Resources:
     return Resources(cpu, memory)
 
 
-def _usage_of(pod: Pod) -> tuple[int, int, int, int]:
+def usage_of(pod: Pod) -> tuple[int, int, int, int]:
     """(cpu, memory, non-zero cpu, non-zero memory) requested by the pod: `pod_requests` and `nonzero_requests`
     in one pass, as plain ints (the bind hot path)."""
     cpu = memory = nz_cpu = nz_memory = 0
@@ -440,14 +440,14 @@ class Cluster:
                                                               and old.requests != new.requests))):  # type: ignore
             if o_use:
                 u = usage[o_node]
-                cpu, memory, nz_cpu, nz_memory = _usage_of(old)  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = usage_of(old)  # type: ignore[arg-type]
                 req, nz = u.requested, u.nonzero_requested
                 u = NodeUsage(Resources(req.cpu - cpu, req.memory - memory), u.pods - 1,
                               Resources(nz.cpu - nz_cpu, nz.memory - nz_memory))
                 usage = usage.set(o_node, u) if u.pods else usage.delete(o_node)
             if n_use:
                 u = usage.get(n_node, _NO_USAGE)
-                cpu, memory, nz_cpu, nz_memory = _usage_of(new)  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = usage_of(new)  # type: ignore[arg-type]
                 req, nz = u.requested, u.nonzero_requested
                 usage = usage.set(n_node, NodeUsage(Resources(req.cpu + cpu, req.memory + memory), u.pods + 1,
                                                     Resources(nz.cpu + nz_cpu, nz.memory + nz_memory)))
@@ -774,12 +774,12 @@ def _memo_put(key, entry) -> None:
 
 def _pod_facts(pod: Pod) -> tuple:
     """What the recomputation reads of one pod, remembered: (`kubelet.has_work`, `kubelet.needs_environment`,
-    `kubelet.pod_deadlines`, the owner key or None, `_usage_of`)."""
+    `kubelet.pod_deadlines`, the owner key or None, `usage_of`)."""
     work, env, deadlines = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
     hit = _MEMO.get(id(pod))
     if hit is not None and hit[0] is pod and hit[1] is work and hit[2] is env and hit[3] is deadlines:
         return hit[4]
-    value = (work(pod), env(pod), deadlines(pod), None if pod.owner is None else pod.owner.key, _usage_of(pod))
+    value = (work(pod), env(pod), deadlines(pod), None if pod.owner is None else pod.owner.key, usage_of(pod))
     _memo_put(id(pod), (pod, work, env, deadlines, value))
     return value
 

@@ -78,7 +78,7 @@ def _build_tree(keys: list, height: int) -> tuple:
 _UPDATERS: dict[int, object] = {}
 
 
-def _updater(height: int):
+def updater(height: int):
     """`update(root, position, key) -> root`: path-copy one leaf of a tree of this height.
 
     Generated straight-line code per height (no loop, no path list): this is the innermost operation of every
@@ -296,7 +296,7 @@ def _refresh_node(index: TextbookIndex, node_name: str, cluster) -> TextbookInde
     pos = index.positions.get(node_name)
     if not groups or pos is None:
         return index
-    update = _updater(index.height)
+    update = updater(index.height)
     for gkey, group in groups.items():
         groups = groups.set(gkey, Group(update(group.tree, pos, leaf_key(gkey, node_name, cluster)), group.queued))
     return _with_groups(index, groups)
@@ -350,7 +350,7 @@ def _bind_queued(index: TextbookIndex, cluster, gkey: tuple | None, node_name: s
     groups = index.groups
     pos = index.positions.get(node_name)
     if pos is not None:
-        update = _updater(index.height)
+        update = updater(index.height)
         node = cluster.nodes.get(node_name)
         usage = cluster.node_usage.get(node_name)
         pods = usage.pods if usage is not None else 0

@@ -15,7 +15,9 @@ Events (actor CONTROLLER):
 priorities orders by creation, SEMANTICS 55) and proposes one write per queued pod: the fast path's choice
 (`choose_node`), or the unschedulable verdict. Like the real scheduler's cache, which *assumes* a pod on its node
 before the bind completes, each proposal is computed on the state with the earlier binds of the same round
-applied, so `settle` (which applies a round's writes in order) never places two pods on a stale view.
+assumed, so `settle` (which applies a round's writes in order) never places two pods on a stale view. Under the
+textbook profile the round's cycles run on that cache itself (`kmodel.scheduler.cache`); under kubernetes, the
+assumed state is the Cluster with the binds applied.
 
 The event source offered to the engines (`enabled`) is the prefix of that list up to the first bind: every bind
 an engine may pick is optimal in the state it is applied to, the scheduler's one-pod-at-a-time cycle. (Later
@@ -32,6 +34,7 @@ import attrs
 from kmodel.cluster import Cluster
 from kmodel.events import CONTROLLER, Event, event_source
 from kmodel.objects import Pod
+from kmodel.scheduler import cache as sched_cache
 from kmodel.scheduler import index as fast
 from kmodel.scheduler import reference
 from kmodel.scheduler.framework import ScheduleResult
@@ -133,8 +136,32 @@ def _walk(cluster: Cluster, stop_at_bind: bool) -> Iterator[Event]:
             yield SchedulerMarkUnschedulable(name, result.reasons)
 
 
+def _walk_cache(cluster: Cluster) -> Iterator[Event]:
+    """`_walk` for the textbook profile: the cycles run on the scheduler cache (`kmodel.scheduler.cache`), which
+    assumes each bind in O(groups x log n) instead of writing it to a Cluster. The cluster with the round's
+    binds applied is built only for an unschedulable pod, whose FitError reasons the reference scan gathers."""
+    assumed, applied = cluster, 0
+    binds: list[SchedulerBindPod] = []
+    for cycle in sched_cache.cycles(cluster):
+        if cycle.node is not None:
+            event = SchedulerBindPod(cycle.pod, cycle.node)
+            binds.append(event)
+            yield event
+            continue
+        for event in binds[applied:]:
+            assumed = event.apply(assumed)
+        applied = len(binds)
+        pod = assumed.pods[cycle.pod]
+        reasons = reference.schedule(assumed, pod).reasons
+        if reasons != pod.unschedulable_reasons:
+            yield SchedulerMarkUnschedulable(cycle.pod, reasons)
+
+
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     """One proposal per queued pod, each computed with the round's earlier binds assumed (module docstring)."""
+    index = cluster.scheduler_index
+    if cluster.config.profile == TEXTBOOK.name and index is not None and index.profile == TEXTBOOK.name:
+        return tuple(_walk_cache(cluster))
     return tuple(_walk(cluster, stop_at_bind=False))
 
 

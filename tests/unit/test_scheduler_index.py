@@ -140,7 +140,7 @@ def test_equivalent_compares_semantically_semantics_60():
     recount = c.scheduler_index._replace(groups=groups.set(gkey, group._replace(queued=2)))
     assert not index.equivalent(recount, fresh.scheduler_index)
     stale_leaf = c.scheduler_index._replace(groups=groups.set(gkey, group._replace(
-        tree=index._updater(c.scheduler_index.height)(group.tree, c.scheduler_index.positions["a"], index.INF))))
+        tree=index.updater(c.scheduler_index.height)(group.tree, c.scheduler_index.positions["a"], index.INF))))
     assert not index.equivalent(stale_leaf, fresh.scheduler_index)
     assert index.equivalent(None, None) and not index.equivalent(None, fresh.scheduler_index)
 

@@ -1,0 +1,214 @@
+"""The scheduler's cache: scheduling cycles against assumed pods (kube-scheduler's `assume`).
+
+kube-scheduler places one pod per *scheduling cycle*, against its cache: the nodes with the pods already on them.
+When a cycle has chosen a node it *assumes* the pod there (`Scheduler.assume` then `Cache.AssumePod`, upstream
+`pkg/scheduler/schedule_one.go`: "assume signals to the cache that a pod is already in the cache, so that binding
+can be asynchronous") and the Binding write goes to the API server in the background (the *binding cycle*). The
+next cycle already counts the assumed pod, without waiting for the API server.
+
+`SchedulerCache` is that cache for the `textbook` profile, as a persistent value: the snapshot of the cluster the
+cycles started from, the fast path's group trees (`kmodel.scheduler.index`) and the nodes' usage, both with the
+assumed pods counted, and the assumed pods themselves. `assume` path-copies one leaf per queued group, one usage
+entry and one assumed entry, O(groups x log n), and leaves the cache it came from valid and unchanged, so a burst
+can keep every intermediate cache.
+
+Exactness. A cycle's choice is the root of the pod's group tree, as on the Cluster (`index.textbook_choice`).
+Assuming pod p on node n changes only n's leaves, and only in the direction of less room: n holds one pod more,
+p's requests more, and, in every group p is a sibling of (its owner's, or a group of Services that select p), one
+sibling more. A leaf that is INF (n absent, cordoned, not ready, not matching the group's nodeSelector, or full)
+stays INF, because assumed pods only take room; a finite leaf `(siblings, pods, n)` becomes
+`(siblings + [p is a sibling], pods + 1, n)` if the group's shape still fits on n, else INF. That is the leaf
+`index.leaf_key` computes on the Cluster after the Binding write (SEMANTICS 55, 60), and the pod leaves its
+group's queue as `index.on_pod` has it, so the cache's index is `index.equivalent` to the index of the cluster
+with the assumed pods bound, after every cycle. The differential tests check exactly that.
+
+`bind_all` is the binding cycle: the Binding writes of the placements, in order, as `SchedulerBindPod` events on
+the Cluster (each guarded), which is what the engines step through one at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, NamedTuple
+
+import immutables
+
+from kmodel.cluster import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
+from kmodel.objects import Pod, Resources
+from kmodel.scheduler import index as fast
+
+EMPTY = immutables.Map()
+_tuple_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
+
+
+class SchedulerCache(NamedTuple):
+    """What the scheduling cycles see: `snapshot` (the Cluster they started from), `index` (its textbook index
+    with the assumed pods counted), `usage` (node -> `usage_tuple`, for the nodes that assumed pods; the others'
+    is the snapshot's) and `assumed` (pod -> node, the placements not yet written to the API server)."""
+
+    snapshot: object
+    index: fast.TextbookIndex
+    usage: immutables.Map
+    assumed: immutables.Map
+
+
+class Cycle(NamedTuple):
+    """One scheduling cycle: the pod, the node chosen (None: no node fits; the pod stays queued) and the cache
+    after it."""
+
+    pod: str
+    node: str | None
+    cache: SchedulerCache
+
+
+class CacheError(ValueError):
+    """A cycle the cache cannot run: not the textbook profile, or a pod that is not waiting in its queue."""
+
+
+def snapshot(cluster) -> SchedulerCache:
+    """The cache at the start of a run of cycles: the cluster's own index and usage, nothing assumed."""
+    index = cluster.scheduler_index
+    if index is None or index.profile != fast.TEXTBOOK or cluster.config.profile != fast.TEXTBOOK:
+        raise CacheError(f"the scheduler cache serves the textbook profile, not {cluster.config.profile!r}")
+    return SchedulerCache(cluster, index, EMPTY, EMPTY)
+
+
+def usage_tuple(usage: NodeUsage | None) -> tuple[int, int, int, int, int]:
+    """A node's usage as the cache keeps it: (requested cpu, requested memory, pods, non-zero cpu, non-zero
+    memory)."""
+    if usage is None:
+        return (0, 0, 0, 0, 0)
+    req, nz = usage.requested, usage.nonzero_requested
+    return (req.cpu, req.memory, usage.pods, nz.cpu, nz.memory)
+
+
+def node_usage(cache: SchedulerCache, node: str) -> NodeUsage:
+    """A node's usage with the assumed pods counted, as `Cluster.usage` gives it."""
+    used = cache.usage.get(node)
+    if used is None:
+        return cache.snapshot.usage(node)
+    return NodeUsage(Resources(used[0], used[1]), used[2], Resources(used[3], used[4]))
+
+
+def _queued_pod(cache: SchedulerCache, pod: Pod) -> tuple:
+    """The pod's group key, checking that the pod waits in the snapshot's queue and is not assumed yet."""
+    snap = cache.snapshot
+    if snap.pods.get(pod.name) is not pod or pod.name not in snap.unscheduled or pod.name in cache.assumed:
+        raise CacheError(f"Pod/{pod.name} is not waiting in the scheduling queue of this cache")
+    groups = cache.index.groups
+    if len(groups) == 1:
+        return next(iter(groups))  # every queued pod's group is in the index: the only one is the pod's
+    return fast.group_key(pod, snap)
+
+
+def choose(cache: SchedulerCache, pod: Pod) -> str | None:
+    """The textbook choice for a queued pod in the cache: the least `(siblings, pods, name)` among the feasible
+    nodes (its group tree's root), or None when no node fits. O(1)."""
+    key = cache.index.groups[_queued_pod(cache, pod)].tree[0]
+    return None if key == fast.INF else key[2]
+
+
+def _leaf(tree: tuple, position: int, height: int) -> tuple:
+    for h in range(height - 1, -1, -1):
+        tree = tree[2] if (position >> h) & 1 else tree[1]
+    return tree[0]
+
+
+def assume(cache: SchedulerCache, pod: Pod, node_name: str) -> SchedulerCache:
+    """The cache with `pod` assumed on `node_name` (see the module docstring for why each leaf is exact)."""
+    return _assume(cache, pod, _queued_pod(cache, pod), node_name)
+
+
+def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str) -> SchedulerCache:
+    index = cache.index
+    snap = cache.snapshot
+    node = snap.nodes[node_name]
+    usage = cache.usage
+    used = usage.get(node_name)
+    if used is None:
+        used = usage_tuple(snap.node_usage.get(node_name))
+    containers = pod.containers
+    if len(containers) == 1:
+        r = containers[0].requests
+        cpu, memory = r.cpu, r.memory
+        nz_cpu, nz_memory = cpu or DEFAULT_MILLI_CPU_REQUEST, memory or DEFAULT_MEMORY_REQUEST
+    else:
+        cpu, memory, nz_cpu, nz_memory = usage_of(pod)
+    used = (used[0] + cpu, used[1] + memory, used[2] + 1, used[3] + nz_cpu, used[4] + nz_memory)
+    # A finite leaf means the node passed every filter for the group's shape; assuming a pod changes only
+    # the capacity filters' inputs (NodeResourcesFit: pod count and requests, SEMANTICS 55).
+    room_pods = used[2] < node.max_pods
+    alloc = node.allocatable
+    free_cpu, free_memory = alloc.cpu - used[0], alloc.memory - used[1]
+    owner_key = pod.owner.key if pod.owner is not None else None
+    selected_by = None
+    position, height = index.positions[node_name], index.height
+    update = fast.updater(height)
+    groups = index.groups
+    for key, group in index.groups.items():
+        tree, queued = group
+        if key == gkey:
+            queued -= 1
+            if not queued:
+                groups = groups.delete(key)
+                continue
+        leaf = tree[0]
+        if len(leaf) == 1 or leaf[2] != node_name:
+            leaf = _leaf(tree, position, height)
+        if len(leaf) == 3:  # finite: (siblings, pods, name)
+            if room_pods and (not key[2] or key[2] <= free_cpu) and (not key[3] or key[3] <= free_memory):
+                if key[0] == "owner":
+                    sibling = owner_key == key[1]
+                else:
+                    if selected_by is None:
+                        selected_by = snap.pod_services.get(pod.name, ())
+                    sibling = any(s in selected_by for s in key[1])
+                tree = update(tree, position, (leaf[0] + sibling, leaf[1] + 1, node_name))
+            else:
+                tree = update(tree, position, fast.INF)
+        groups = groups.set(key, _tuple_new(fast.Group, (tree, queued)))
+    return _tuple_new(SchedulerCache, (
+        snap, _tuple_new(fast.TextbookIndex, (index.profile, index.positions, index.size, height, groups)),
+        usage.set(node_name, used), cache.assumed.set(pod.name, node_name)))
+
+
+def cycles(cluster, names: Iterable[str] | None = None) -> Iterator[Cycle]:
+    """The scheduling cycles of the queued pods `names` (default: the whole queue, in its order), one after the
+    other with nothing else happening in between, each against the cache the earlier ones left."""
+    cache = snapshot(cluster)
+    pods, queue = cluster.pods, cluster.unscheduled
+    if names is None:
+        names = [name for _, name in sorted((i, n) for n, i in queue.items())]
+    for name in names:
+        pod = pods.get(name)
+        if pod is None or name not in queue or name in cache.assumed:
+            raise CacheError(f"Pod/{name} is not waiting in the scheduling queue of this cache")
+        groups = cache.index.groups
+        gkey = next(iter(groups)) if len(groups) == 1 else fast.group_key(pod, cluster)
+        key = groups[gkey].tree[0]
+        if len(key) == 1:  # INF: no node fits
+            yield _tuple_new(Cycle, (name, None, cache))
+            continue
+        cache = _assume(cache, pod, gkey, key[2])
+        yield _tuple_new(Cycle, (name, key[2], cache))
+
+
+def schedule_burst(cluster, names: Iterable[str] | None = None) -> tuple[tuple[tuple[str, str | None], ...],
+                                                                          SchedulerCache]:
+    """Every cycle of `cycles`: the placements `(pod, node or None)` in order, and the last cache."""
+    cache = None
+    placements = []
+    for cycle in cycles(cluster, names):
+        placements.append((cycle.pod, cycle.node))
+        cache = cycle.cache
+    return tuple(placements), (cache if cache is not None else snapshot(cluster))
+
+
+def bind_all(cluster, placements: Iterable[tuple[str, str | None]]):
+    """The binding cycle: each placement's Binding write, in order, as a guarded `SchedulerBindPod` step."""
+    from kmodel.events import step
+    from kmodel.scheduler.scheduler import SchedulerBindPod
+
+    for pod, node in placements:
+        if node is not None:
+            cluster = step(cluster, SchedulerBindPod(pod, node))
+    return cluster
