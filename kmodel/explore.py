@@ -76,7 +76,10 @@ Fingerprints are digests of per-run interned sub-objects: stable within one expl
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import operator
 import time
 from array import array
 from collections import deque
@@ -262,10 +265,12 @@ class Fingerprinter:
         self._objs: dict[int, tuple[Any, int]] = {}
         self._pods: dict[int, tuple[Any, int]] = {}
         self._nodes: dict[int, tuple[Any, int]] = {}
-        self._endpoints: dict[int, tuple[Any, dict]] = {}
-        self._keys: dict[tuple[int, int], tuple[Any, Any, int]] = {}
+        self._endpoints: dict[int, tuple[Any, dict, int]] = {}
+        # id(pod) -> (pod, its Endpoints listings, its key): the latest listing of each pod object.
+        self._keys: dict[int, tuple[Any, Any, int]] = {}
         self._status_fields = _pod_status_fields()
         self._node_fields = _node_spec_fields()
+        self._pod_fields = operator.attrgetter(*self._status_fields)
 
     # ---- interning ---------------------------------------------------------------------------------------------
     def intern(self, value: Any) -> int:
@@ -289,11 +294,8 @@ class Fingerprinter:
         hit = self._pods.get(id(pod))
         if hit is not None and hit[0] is pod:
             return hit[1]
-        parts: list[Any] = [bool(pod.pod_ip)]
-        for name in self._status_fields:
-            v = getattr(pod, name)
-            parts.append(v if type(v) in _ATOMS else self.ref(v))
-        i = self.intern(("pod", *parts))
+        ref = self.ref
+        i = self.intern(("pod", bool(pod.pod_ip), *(v if type(v) in _ATOMS else ref(v) for v in self._pod_fields(pod))))
         self._pods[id(pod)] = (pod, i)
         return i
 
@@ -313,9 +315,13 @@ class Fingerprinter:
 
     def _endpoint_view(self, endpoints) -> dict:
         """Per pod name, its listings in the stored Endpoints: (service, ready?, ip, node, ports, in order?)."""
+        return self._endpoints_entry(endpoints)[1]
+
+    def _endpoints_entry(self, endpoints) -> tuple[Any, dict, int]:
+        """(the Endpoints map, its view by pod name, the interned sorted Service names or -1 when empty)."""
         hit = self._endpoints.get(id(endpoints))
         if hit is not None and hit[0] is endpoints:
-            return hit[1]
+            return hit
         view: dict[str, list] = {}
         for svc, ep in endpoints.items():
             for kind, addresses in ((1, ep.addresses), (0, ep.not_ready_addresses)):
@@ -323,8 +329,9 @@ class Fingerprinter:
                 for pos, a in enumerate(addresses):
                     view.setdefault(a.pod, []).append(
                         (self.intern(svc), kind, a.ip, a.node, self.ref(a.ports), -1 if ordered else pos))
-        self._endpoints[id(endpoints)] = (endpoints, view)
-        return view
+        names = self.intern(tuple(sorted(endpoints.keys()))) if endpoints else -1
+        entry = self._endpoints[id(endpoints)] = (endpoints, view, names)
+        return entry
 
     # ---- canonical form ----------------------------------------------------------------------------------------
     def pod_key(self, cluster, pod, view: dict | None = None) -> int:
@@ -332,7 +339,7 @@ class Fingerprinter:
         if view is None:
             view = self._endpoint_view(cluster.endpoints)
         listed = view.get(pod.name)
-        hit = self._keys.get((id(pod), id(listed)))
+        hit = self._keys.get(id(pod))
         if hit is not None and hit[0] is pod and hit[1] is listed:
             return hit[2]
         return self._pod_key(pod, listed)
@@ -343,7 +350,7 @@ class Fingerprinter:
             status = self.intern((status, tuple(sorted(
                 (s, k, ip == pod.pod_ip, node == pod.node_name or node, ports, pos)
                 for s, k, ip, node, ports, pos in listed))))
-        self._keys[(id(pod), id(listed))] = (pod, listed, status)
+        self._keys[id(pod)] = (pod, listed, status)
         return status
 
     def _pod_keys(self, pods, names, view) -> tuple[int, ...]:
@@ -353,7 +360,7 @@ class Fingerprinter:
         for name in names:
             pod = pods[name]
             listed = view.get(name)
-            hit = cache.get((id(pod), id(listed)))
+            hit = cache.get(id(pod))
             if hit is not None and hit[0] is pod and hit[1] is listed:
                 keys.append(hit[2])
             else:
@@ -376,24 +383,40 @@ class Fingerprinter:
         if self.mode == "off":
             return self._exact(cluster)
         intern = self.intern
-        view = self._endpoint_view(cluster.endpoints)
+        endpoints = cluster.endpoints
+        hit = self._endpoints.get(id(endpoints))
+        if hit is None or hit[0] is not endpoints:
+            hit = self._endpoints_entry(endpoints)
+        view, service_names = hit[1], hit[2]
         pods = cluster.pods
         by_node = cluster.pods_by_node
+        nodes = cluster.nodes
         flat = array("q", (cluster.clock, self.ref(cluster.services), self.ref(cluster.controllers)))
         profiles = []
         full = self.mode == "full"
         bound = 0
         node_cache = self._nodes
-        pod_keys = self._pod_keys
-        for name, node in cluster.nodes.items():
+        key_cache = self._keys
+        pod_key = self._pod_key
+        for name, node in nodes.items():
             names = by_node.get(name)
             if names:
                 bound += len(names)
-                keys = pod_keys(pods, names, view)
+                keys = []
+                for pod_name in names:
+                    pod = pods[pod_name]
+                    listed = view.get(pod_name)
+                    found = key_cache.get(id(pod))
+                    if found is not None and found[0] is pod and found[1] is listed:
+                        keys.append(found[2])
+                    else:
+                        keys.append(pod_key(pod, listed))
+                keys.sort()
+                keys = tuple(keys)
             else:
                 keys = ()
-            hit = node_cache.get(id(node))
-            spec = hit[1] if hit is not None and hit[0] is node else self.node_spec(node)
+            found = node_cache.get(id(node))
+            spec = found[1] if found is not None and found[0] is node else self.node_spec(node)
             profiles.append(intern((spec, keys) if full else (name, spec, keys)))
         profiles.sort()
         flat.append(len(profiles))
@@ -406,22 +429,23 @@ class Fingerprinter:
         else:
             flat.append(0)
         # Every section is length-prefixed, so the integer sequence parses one way only.
-        rest = []
         if bound + len(queued) != len(pods):
             # Unbound pods out of the queue, or pods bound to a node that does not exist.
+            rest = []
             for name, pod in pods.items():
                 if pod.node_name is None and name not in queued:
                     rest.append(intern(("unbound", self.pod_key(cluster, pod, view))))
-                elif pod.node_name is not None and pod.node_name not in cluster.nodes:
+                elif pod.node_name is not None and pod.node_name not in nodes:
                     rest.append(intern(("dangling", pod.node_name, self.pod_key(cluster, pod, view))))
             rest.sort()
-        flat.append(len(rest))
-        flat.extend(rest)
-        endpoints = cluster.endpoints
+            flat.append(len(rest))
+            flat.extend(rest)
+        else:
+            flat.append(0)
         stale = [intern((s, k, node, ports, pos)) for name, listed in view.items() if name not in pods
                  for s, k, _ip, node, ports, pos in listed]
         stale.sort()
-        flat.append(intern(tuple(sorted(endpoints.keys()))) if endpoints else -1)
+        flat.append(service_names)
         flat.append(len(stale))
         flat.extend(stale)
         return hashlib.blake2b(flat.tobytes(), digest_size=16).digest()
@@ -932,6 +956,23 @@ class _Search:
                 "aborted": aborted, "seconds": time.perf_counter() - started}
 
 
+# A search allocates mostly acyclic, long-lived values (states on the frontier, interned keys, memo entries), which
+# reference counting frees; the cyclic collector's default generation-0 threshold (700 allocations) would scan
+# them again and again. A search raises it and restores it afterwards (about a tenth of a search's time).
+_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _few_collections():
+    old = gc.get_threshold()
+    if old[0] and old[0] < _GC_THRESHOLD:
+        gc.set_threshold(_GC_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: Iterable[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None) -> ExploreResult:
     """Explore every state reachable from `initial` within `config`'s bounds, checking the registered rules (all,
@@ -957,7 +998,8 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
         search = _Search(initial, cfg, mode, checked, check_stable, progress)
         attempt = time.perf_counter()
         try:
-            stats = search.run()
+            with _few_collections():
+                stats = search.run()
             break
         except _SymmetryBroken as why:
             notes.append(f"{mode} symmetry dropped after {len(search.parents):,} states "

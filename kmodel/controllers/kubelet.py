@@ -16,8 +16,10 @@ model's actors are (DESIGN principle 2):
 
 Decisions are small pure functions in the logic shim so that the Z3 layer can run them symbolically:
 `probe_step` (the threshold automaton), `should_restart` (restart policy), `backoff_step` (CrashLoopBackOff),
-`container_ready`, `pod_phase`. `pod_status` recomputes phase and Ready in the same step as every container
-change, so a pod's reported status never lags its containers while its kubelet runs.
+`container_ready`, `containers_phase` (the pod phase). `pod_status` recomputes phase and Ready in the same step as
+every container change, so a pod's reported status never lags its containers while its kubelet runs; phase and
+ContainersReady are remembered per containers tuple (`containers_summary`), since every write reads them several
+times (the new status, then the work queues of the old and the new pod).
 
 Where the design brief and upstream differ, upstream wins and the docstrings say so:
 - A kill does not clear Ready, and readiness keeps probing a container that is being stopped (deletion or
@@ -168,8 +170,8 @@ def exited_0(container: Container) -> Bool:
     return all_of(eq(container.status.state, TERMINATED), eq(container.status.exit_code, 0))
 
 
-def pod_phase(pod: Pod) -> str:
-    """The pod phase, upstream's getPhase (SEMANTICS 48, 8.6; kubelet_pods.go).
+def containers_phase(containers: tuple[Container, ...]) -> str:
+    """The pod phase of a pod with these containers, upstream's getPhase (SEMANTICS 48, 8.6; kubelet_pods.go).
 
     Pending while some container has never run; Running while some container runs or will restart; once
     every container has terminated for good, Succeeded if all are terminated with exit code 0, else Failed.
@@ -177,9 +179,41 @@ def pod_phase(pod: Pod) -> str:
     the restart policy and pod termination (a deleted pod restarts nothing), which is upstream's
     `podIsTerminal` case: a deleted pod whose containers were killed ends Failed.
     """
-    return ite(any_in(pod.containers, has_never_run), PENDING,
-               ite(any_in(pod.containers, is_live), POD_RUNNING,
-                   ite(all_in(pod.containers, exited_0), SUCCEEDED, FAILED)))
+    return ite(any_in(containers, has_never_run), PENDING,
+               ite(any_in(containers, is_live), POD_RUNNING,
+                   ite(all_in(containers, exited_0), SUCCEEDED, FAILED)))
+
+
+def containers_ready(containers: tuple[Container, ...]) -> Bool:
+    """ContainersReady: every container reports ready (SEMANTICS 42, 48)."""
+    return all_in(containers, lambda c: c.status.ready)
+
+
+# The phase and ContainersReady of a containers tuple, by the tuple's identity. Containers are immutable values and
+# a pod write copies the tuple by reference unless a container changed, so the old and the new pod of a write (and
+# every status recomputation between two container changes) share one entry: each write computes the decisions once
+# instead of three times. An entry keeps the tuple (its identity cannot be reused while remembered) and the two
+# decision functions (a patched decision is not answered from the memo). Bounded: cleared when full.
+_SUMMARY_MEMO: dict[int, tuple] = {}
+_SUMMARY_LIMIT = 8_192
+
+
+def containers_summary(containers: tuple[Container, ...]) -> tuple[str, Bool]:
+    """(`containers_phase`, `containers_ready`) of a containers tuple, remembered by identity (see above)."""
+    hit = _SUMMARY_MEMO.get(id(containers))
+    phase_fn, ready_fn = containers_phase, containers_ready
+    if hit is not None and hit[0] is containers and hit[1] is phase_fn and hit[2] is ready_fn:
+        return hit[3]
+    value = (phase_fn(containers), ready_fn(containers))
+    if len(_SUMMARY_MEMO) >= _SUMMARY_LIMIT:
+        _SUMMARY_MEMO.clear()
+    _SUMMARY_MEMO[id(containers)] = (containers, phase_fn, ready_fn, value)
+    return value
+
+
+def pod_phase(pod: Pod) -> str:
+    """The pod phase, upstream's getPhase (`containers_phase` of the pod's containers; SEMANTICS 48, 8.6)."""
+    return containers_summary(pod.containers)[0]
 
 
 def pod_status(pod: Pod, clock: int) -> Pod:
@@ -188,8 +222,8 @@ def pod_status(pod: Pod, clock: int) -> Pod:
     Ready = ContainersReady = phase Running and every container ready (the model has no readinessGates).
     `ready_since` is the condition's lastTransitionTime while Ready (SEMANTICS 34.6), None while not Ready.
     """
-    phase = pod_phase(pod)
-    ready = all_of(eq(phase, POD_RUNNING), all_in(pod.containers, lambda c: c.status.ready))
+    phase, all_ready = containers_summary(pod.containers)
+    ready = all_of(eq(phase, POD_RUNNING), all_ready)
     since = (pod.ready_since if pod.ready else clock) if ready else None
     if phase == pod.phase and ready == pod.ready and since == pod.ready_since:
         return pod
@@ -535,8 +569,8 @@ def pod_proposals(pod: Pod, clock: int) -> list[Event]:
 def status_stale(pod: Pod) -> bool:
     """`pod_status(pod, clock) != pod`, for any clock: the clock only sets `ready_since` on a change of Ready,
     which is a difference already (SEMANTICS 48)."""
-    phase = pod_phase(pod)
-    ready = all_of(eq(phase, POD_RUNNING), all_in(pod.containers, lambda c: c.status.ready))
+    phase, all_ready = containers_summary(pod.containers)
+    ready = all_of(eq(phase, POD_RUNNING), all_ready)
     return phase != pod.phase or ready != pod.ready or (not ready and pod.ready_since is not None)
 
 

@@ -154,6 +154,43 @@ def test_endpoints_listing_is_part_of_the_state():
         assert fp(listed) != fp(empty)
 
 
+def test_a_pod_whose_listing_changes_gets_a_new_key():
+    """Pod keys are remembered per pod object with its latest Endpoints listing: the same pod object listed, then
+    not, then listed again, gives each state its own key (the memo never answers for another listing)."""
+    from kmodel.objects import EndpointAddress, Endpoints, Service, ServicePort
+
+    base = _cluster(_web_pod("web-1", "uid-1", "node-1", True, 1))
+    base = base.put_service(Service("web", selector={"app": "web"}, ports=(ServicePort(80),)))
+    listed = base.put_endpoints(Endpoints("web", addresses=(EndpointAddress("web-1", "10.0.0.1", "node-1"),)))
+    not_ready = base.put_endpoints(Endpoints("web", not_ready_addresses=(EndpointAddress("web-1", "10.0.0.1",
+                                                                                         "node-1"),)))
+    fp = Fingerprinter("full")
+    first = [fp(listed), fp(not_ready), fp(base)]
+    assert len(set(first)) == 3
+    assert [fp(listed), fp(not_ready), fp(base)] == first
+
+
+def test_scaled_down_witness_is_the_plain_definition():
+    """`sometimes-scaled-down` passes over a controller holding at most `replicas` pods by its owner key; the
+    verdict is the plain one (more claimed active pods than replicas) on fewer, as many and more pods."""
+    from invariants.catalog.replication import claimed_active, scaled_down
+
+    pods = [_web_pod(f"web-{i}", f"uid-{i}", "node-1", True, i) for i in range(1, 5)]
+    for n in range(5):
+        c = _cluster(*pods[:n])
+        plain = any(len(claimed_active(c, ctl)) > ctl.replicas for ctl in c.controllers.values())
+        assert scaled_down(c) == plain == (n > 2)
+
+
+def test_explore_restores_the_collector_threshold():
+    """A search raises the cyclic collector's generation-0 threshold while it runs, and puts it back."""
+    import gc
+
+    before = gc.get_threshold()
+    explore(tiny(), ExploreConfig(max_depth=2, faults="none"), rule_names=[])
+    assert gc.get_threshold() == before
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Search, bounds and verdicts
 

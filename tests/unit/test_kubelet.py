@@ -540,6 +540,31 @@ def test_pod_phase_table_semantics_48_8_6(statuses, phase):
     assert k.pod_phase(p) == phase
 
 
+def test_phase_and_ready_are_remembered_per_containers_tuple_only(monkeypatch):
+    """`containers_summary` answers from its memo only for the very containers tuple and the very decision
+    functions it was computed with: other containers, equal or not, and a patched decision are computed afresh."""
+    run = Pod(name="p", node_name="n1", containers=(_c("c0", **RUN),))
+    assert (k.pod_phase(run), k.containers_summary(run.containers)) == (POD_RUNNING, (POD_RUNNING, True))
+    done = attrs.evolve(run, containers=(_c("c0", **DONE1),))
+    assert k.pod_phase(done) == FAILED and k.pod_phase(run) == POD_RUNNING
+    assert k.status_stale(attrs.evolve(run, phase=POD_RUNNING, ready=True)) is False
+    monkeypatch.setattr(k, "containers_phase", lambda containers: SUCCEEDED)
+    assert k.pod_phase(run) == SUCCEEDED
+    monkeypatch.undo()
+    assert k.pod_phase(run) == POD_RUNNING
+
+
+@given(st.lists(st.sampled_from([NEW, RUN, DONE0, DONE1, RESTART, LOOP, POST_START_FIRST, POST_START_AGAIN]),
+                min_size=1, max_size=3))
+def test_remembered_phase_and_ready_equal_the_decisions(statuses):
+    """The memo is invisible: phase and ContainersReady are the decision functions' values for the containers."""
+    containers = tuple(_c(f"c{i}", **s) for i, s in enumerate(statuses))
+    pod = Pod(name="p", node_name="n1", containers=containers)
+    for _ in range(2):
+        assert k.pod_phase(pod) == k.containers_phase(containers)
+        assert k.containers_summary(containers) == (k.containers_phase(containers), k.containers_ready(containers))
+
+
 @pytest.mark.parametrize("ready_flags, phase, pod_ready", [
     ([True], POD_RUNNING, True),
     ([True, True], POD_RUNNING, True),
