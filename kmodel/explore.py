@@ -76,8 +76,6 @@ Fingerprints are digests of per-run interned sub-objects: stable within one expl
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import operator
 import time
@@ -89,6 +87,7 @@ import attrs
 
 import invariants
 from invariants.registry import Violation
+from kmodel.allocation import few_collections
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
 from kmodel.events import CONTROLLER, FAULT, USER, Event, load_actors, sources
@@ -956,23 +955,6 @@ class _Search:
                 "aborted": aborted, "seconds": time.perf_counter() - started}
 
 
-# A search allocates mostly acyclic, long-lived values (states on the frontier, interned keys, memo entries), which
-# reference counting frees; the cyclic collector's default generation-0 threshold (700 allocations) would scan
-# them again and again. A search raises it and restores it afterwards (about a tenth of a search's time).
-_GC_THRESHOLD = 100_000
-
-
-@contextlib.contextmanager
-def _few_collections():
-    old = gc.get_threshold()
-    if old[0] and old[0] < _GC_THRESHOLD:
-        gc.set_threshold(_GC_THRESHOLD, *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: Iterable[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None) -> ExploreResult:
     """Explore every state reachable from `initial` within `config`'s bounds, checking the registered rules (all,
@@ -998,7 +980,7 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
         search = _Search(initial, cfg, mode, checked, check_stable, progress)
         attempt = time.perf_counter()
         try:
-            with _few_collections():
+            with few_collections():
                 stats = search.run()
             break
         except _SymmetryBroken as why:

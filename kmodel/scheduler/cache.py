@@ -32,6 +32,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 import immutables
 
+from kmodel.allocation import few_collections
 from kmodel.cluster import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
 from kmodel.objects import Pod, Resources
 from kmodel.scheduler import index as fast
@@ -194,12 +195,14 @@ def cycles(cluster, names: Iterable[str] | None = None) -> Iterator[Cycle]:
 
 def schedule_burst(cluster, names: Iterable[str] | None = None) -> tuple[tuple[tuple[str, str | None], ...],
                                                                           SchedulerCache]:
-    """Every cycle of `cycles`: the placements `(pod, node or None)` in order, and the last cache."""
+    """Every cycle of `cycles`: the placements `(pod, node or None)` in order, and the last cache. The cycles
+    allocate only acyclic values, so the cyclic collector is deferred while they run (`few_collections`)."""
     cache = None
     placements = []
-    for cycle in cycles(cluster, names):
-        placements.append((cycle.pod, cycle.node))
-        cache = cycle.cache
+    with few_collections():
+        for cycle in cycles(cluster, names):
+            placements.append((cycle.pod, cycle.node))
+            cache = cycle.cache
     return tuple(placements), (cache if cache is not None else snapshot(cluster))
 
 
