@@ -16,8 +16,8 @@ Exactness. A cycle's choice is the root of the pod's group tree, as on the Clust
 Assuming pod p on node n changes only n's leaves, and only in the direction of less room: n holds one pod more,
 p's requests more, and, in every group p is a sibling of (its owner's, or a group of Services that select p), one
 sibling more. A leaf that is INF (n absent, cordoned, not ready, not matching the group's nodeSelector, or full)
-stays INF, because assumed pods only take room; a finite leaf `(siblings, pods, n)` becomes
-`(siblings + [p is a sibling], pods + 1, n)` if the group's shape still fits on n, else INF. That is the leaf
+stays INF, because assumed pods only take room; a finite leaf `(siblings, pods, n, ...)` becomes
+`(siblings + [p is a sibling], pods + 1, n, ...)` if the group's shape still fits on n, else INF. That is the leaf
 `index.leaf_key` computes on the Cluster after the Binding write (SEMANTICS 55, 60), and the pod leaves its
 group's queue as `index.on_pod` has it, so the cache's index is `index.equivalent` to the index of the cluster
 with the assumed pods bound, after every cycle. The differential tests check exactly that.
@@ -116,13 +116,13 @@ def _leaf(tree: tuple, position: int, height: int) -> tuple:
 
 def assume(cache: SchedulerCache, pod: Pod, node_name: str) -> SchedulerCache:
     """The cache with `pod` assumed on `node_name` (see the module docstring for why each leaf is exact)."""
-    return _assume(cache, pod, _queued_pod(cache, pod), node_name)
+    return _assume(cache, pod, _queued_pod(cache, pod), node_name, cache.index.positions[node_name],
+                   cache.snapshot.nodes[node_name])
 
 
-def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str) -> SchedulerCache:
+def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str, position: int, node) -> SchedulerCache:
     index = cache.index
     snap = cache.snapshot
-    node = snap.nodes[node_name]
     usage = cache.usage
     used = usage.get(node_name)
     if used is None:
@@ -142,7 +142,7 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str) -> Sch
     free_cpu, free_memory = alloc.cpu - used[0], alloc.memory - used[1]
     owner_key = pod.owner.key if pod.owner is not None else None
     selected_by = None
-    position, height = index.positions[node_name], index.height
+    height = index.height
     update = fast.updater(height)
     groups = index.groups
     for key, group in index.groups.items():
@@ -155,7 +155,7 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str) -> Sch
         leaf = tree[0]
         if len(leaf) == 1 or leaf[2] != node_name:
             leaf = _leaf(tree, position, height)
-        if len(leaf) == 3:  # finite: (siblings, pods, name)
+        if len(leaf) != 1:  # finite: (siblings, pods, name, position, node)
             if room_pods and (not key[2] or key[2] <= free_cpu) and (not key[3] or key[3] <= free_memory):
                 if key[0] == "owner":
                     sibling = owner_key == key[1]
@@ -163,7 +163,7 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str) -> Sch
                     if selected_by is None:
                         selected_by = snap.pod_services.get(pod.name, ())
                     sibling = any(s in selected_by for s in key[1])
-                tree = update(tree, position, (leaf[0] + sibling, leaf[1] + 1, node_name))
+                tree = update(tree, position, (leaf[0] + sibling, leaf[1] + 1, node_name, position, node))
             else:
                 tree = update(tree, position, fast.INF)
         groups = groups.set(key, _tuple_new(fast.Group, (tree, queued)))
@@ -189,7 +189,7 @@ def cycles(cluster, names: Iterable[str] | None = None) -> Iterator[Cycle]:
         if len(key) == 1:  # INF: no node fits
             yield _tuple_new(Cycle, (name, None, cache))
             continue
-        cache = _assume(cache, pod, gkey, key[2])
+        cache = _assume(cache, pod, gkey, key[2], key[3], key[4])
         yield _tuple_new(Cycle, (name, key[2], cache))
 
 

@@ -8,7 +8,8 @@ the feasible node with the least key `(pods of the pod's spread group on the nod
 The index keeps, per *group* (the spread group and the pod shape that decides feasibility), a persistent
 tournament tree over the nodes: a complete binary tree of tuples, path-copied on update, whose leaves hold each
 node's key or `INF` when the node is absent or infeasible for that shape, and whose inner nodes hold the least
-key below them. The root is the answer, so choosing a node is O(1) after an O(log n) update per write.
+key below them. A key carries the node's leaf position and Node object after the three that order it
+(`leaf_key`), so the winner is at hand without further lookups. The root is the answer, so choosing a node is O(1) after an O(log n) update per write.
 
 - Spread group: the controller owner's key (`ReplicaSet/frontend`) for an owned pod; for an unowned pod, the
   Services that select it (their members on a node are its siblings; no Service: no siblings, every count is 0).
@@ -232,21 +233,25 @@ def group_count(gkey: tuple, node_name: str, cluster) -> int:
     return n
 
 
-def leaf_key(gkey: tuple, node_name: str, cluster) -> tuple:
-    """A node's leaf in a group's tree: `(group count, pods on the node, name)`, or INF."""
+def leaf_key(gkey: tuple, node_name: str, cluster, position: int | None = None) -> tuple:
+    """A node's leaf in a group's tree: `(group count, pods on the node, name, position, node)`, or INF.
+
+    The order is that of the first three (names are unique, so the last two never decide): the textbook rank.
+    The leaf position and the Node object ride along so that whoever reads the winning key (a bind, a
+    scheduling cycle) has the node at hand without two more lookups in maps of n entries."""
     node = cluster.nodes.get(node_name)
     if node is None:
         return INF
     usage = cluster.node_usage.get(node_name)
     if not feasible_for_shape(gkey[2], gkey[3], gkey[4], node, usage):
         return INF
-    return (group_count(gkey, node_name, cluster), usage.pods if usage is not None else 0, node_name)
+    return (group_count(gkey, node_name, cluster), usage.pods if usage is not None else 0, node_name, position, node)
 
 
 def _build_group_tree(index: TextbookIndex, gkey: tuple, cluster) -> tuple:
     keys = [INF] * index.size
     for name, pos in index.positions.items():
-        keys[pos] = leaf_key(gkey, name, cluster)
+        keys[pos] = leaf_key(gkey, name, cluster, pos)
     return _build_tree(keys, index.height)
 
 
@@ -298,7 +303,7 @@ def _refresh_node(index: TextbookIndex, node_name: str, cluster) -> TextbookInde
         return index
     update = updater(index.height)
     for gkey, group in groups.items():
-        groups = groups.set(gkey, Group(update(group.tree, pos, leaf_key(gkey, node_name, cluster)), group.queued))
+        groups = groups.set(gkey, Group(update(group.tree, pos, leaf_key(gkey, node_name, cluster, pos)), group.queued))
     return _with_groups(index, groups)
 
 
@@ -366,7 +371,7 @@ def _bind_queued(index: TextbookIndex, cluster, gkey: tuple | None, node_name: s
             if node is not None and feasible_for_shape(key[2], key[3], key[4], node, usage):
                 count = owner_counts.get(key[1], EMPTY).get(node_name, 0) if key[0] == "owner" else \
                     group_count(key, node_name, cluster)
-                leaf = (count, pods, node_name)
+                leaf = (count, pods, node_name, pos, node)
             else:
                 leaf = INF
             tree = update(group[0], pos, leaf)
@@ -430,7 +435,7 @@ def equivalent(a: TextbookIndex | None, b: TextbookIndex | None) -> bool:
 
 def _named_leaves(index: TextbookIndex, tree: tuple) -> dict:
     leaves = list(_leaves(tree, index.height))
-    return {name: leaves[pos] for name, pos in index.positions.items() if leaves[pos] != INF}
+    return {name: leaves[pos][:3] for name, pos in index.positions.items() if leaves[pos] != INF}
 
 
 # ---- queries ----------------------------------------------------------------------------------------------------
