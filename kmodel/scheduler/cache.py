@@ -115,9 +115,14 @@ def _leaf(tree: tuple, position: int, height: int) -> tuple:
 
 
 def assume(cache: SchedulerCache, pod: Pod, node_name: str) -> SchedulerCache:
-    """The cache with `pod` assumed on `node_name` (see the module docstring for why each leaf is exact)."""
-    return _assume(cache, pod, _queued_pod(cache, pod), node_name, cache.index.positions[node_name],
-                   cache.snapshot.nodes[node_name])
+    """The cache with `pod` assumed on `node_name`, a node that passes the profile's filters for it (see the
+    module docstring for why each leaf is exact). Like the Binding write's guard, it refuses any other node."""
+    gkey = _queued_pod(cache, pod)
+    index = cache.index
+    position = index.positions.get(node_name)
+    if position is None or len(_leaf(index.groups[gkey].tree, position, index.height)) == 1:
+        raise CacheError(f"Pod/{pod.name} does not fit on {node_name!r} (no such node, or a filter rejects it)")
+    return _assume(cache, pod, gkey, node_name, position, cache.snapshot.nodes[node_name])
 
 
 def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str, position: int, node) -> SchedulerCache:

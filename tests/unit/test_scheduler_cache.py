@@ -131,11 +131,32 @@ def test_earlier_caches_stay_valid():
     assert cache.choose(cycles[1].cache, first.snapshot.pods["web-2"]) == "a"
 
 
+def _assume_first(cluster: Cluster, node: str):
+    first = cache.snapshot(cluster)
+    return cache.assume(first, cluster.pods["web-0"], node)
+
+
+def _full_b() -> Cluster:
+    """web-1 already bound on b, which holds one 1-core pod."""
+    c = web_cluster(2)
+    return step(c, SchedulerBindPod("web-1", "b"))
+
+
+def test_assume_takes_any_node_that_fits():
+    c = web_cluster(2)
+    assumed = cache.assume(cache.snapshot(c), c.pods["web-0"], "b")  # the choice is a; b fits too
+    assert dict(assumed.assumed) == {"web-0": "b"}
+    assert cache.choose(assumed, c.pods["web-1"]) == "a"
+    assert index.equivalent(assumed.index, step(c, SchedulerBindPod("web-0", "b")).scheduler_index)
+
+
 @pytest.mark.parametrize("problem, act", [
     ("not the textbook profile", lambda: cache.snapshot(web_cluster(1, "kubernetes"))),
     ("a pod assumed twice", lambda: list(cache.cycles(web_cluster(2), ["web-0", "web-0"]))),
     ("a pod that is not queued", lambda: cache.choose(cache.snapshot(web_cluster(0)), Pod("other"))),
     ("an unknown pod", lambda: list(cache.cycles(web_cluster(1), ["nope"]))),
+    ("an unknown node", lambda: _assume_first(web_cluster(1), "nope")),
+    ("a node the pod does not fit on", lambda: _assume_first(_full_b(), "b")),
 ])
 def test_cycles_refuse_what_the_queue_does_not_hold(problem, act):
     with pytest.raises(cache.CacheError):
