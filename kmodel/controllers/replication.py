@@ -445,20 +445,34 @@ def _sync_from_claim(cluster: Cluster, controller: Controller, claim: Claim) -> 
     return ()
 
 
-def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+def _syncs(cluster: Cluster) -> list[Event]:
     """Every due controller's sync, in key order (SEMANTICS 29). The due ones come from the replication queue
     (`Cluster.replication_queue`): a controller with nothing to write is not visited, so a round costs
-    O(due controllers), not O(controllers + their pods).
+    O(due controllers), not O(controllers + their pods)."""
+    out: list[Event] = []
+    for key in sorted(cluster.replication_queue):
+        out.extend(sync_controller(cluster, cluster.controllers[key]))
+    return out
+
+
+def reconcile(cluster: Cluster) -> tuple[Event, ...]:
+    """The syncs' writes as one round applies them (`settle`): every write computed on `cluster`, the pod
+    creations last.
+
+    Creations go last because a creation advances the uid counter, which stands in for pods' ages in the
+    scale-down ranking (step 8, `_creation_order`): a deletion ranked before another controller's creation in
+    the same round would be applied on ages it was not ranked on, and could delete the pod that has just become
+    the older one of a tie (found by the Hypothesis engine: tests/regression/test_scale_down_order.py). Each
+    controller syncs independently in Kubernetes, so any order of their writes is a real schedule; this is
+    the one on which every deletion holds SEMANTICS 34 when it lands.
 
     An orphan matched by several controllers is proposed for adoption by each: they race, and whichever
     write lands first wins (SEMANTICS 36); the others' guards then fail and `settle` drops them as stale.
     """
-    out: list[Event] = []
-    for key in sorted(cluster.replication_queue):
-        out.extend(sync_controller(cluster, cluster.controllers[key]))
-    return tuple(out)
+    writes = _syncs(cluster)
+    return tuple(sorted(writes, key=lambda e: isinstance(e, ReplicaSetCreatePods)))  # stable: key order kept
 
 
 @event_source("replication", CONTROLLER)
 def _proposals(cluster: Cluster):
-    return reconcile(cluster)
+    return tuple(_syncs(cluster))
