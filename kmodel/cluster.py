@@ -13,7 +13,9 @@ equality and hashing (they are functions of the objects and the clock), and `ind
 with its recomputation from scratch (`derived`: plain loops over the objects, not the same updates) for the
 structure invariant `indexes-exact`.
 
-All writes go through `put_pod`, `remove_pod`, `put_node`, ... so no index can be forgotten.
+All writes go through `put_pod`, `remove_pod`, `put_node`, ... so no index can be forgotten. `put_pod` stores
+one shared object per pod value (`shared_pod`), so that equal pods written in different states are the same
+object and everything remembered by object identity (here and in the engines) answers for all of them.
 """
 
 from __future__ import annotations
@@ -380,6 +382,8 @@ class Cluster:
         return _evolve(self, clock=clock, timers=timers, timer_times=times)
 
     def put_pod(self, pod: Pod) -> "Cluster":
+        """Write a pod (stored as the one shared object of its value, `shared_pod`)."""
+        pod = shared_pod(pod)
         old = self.pods.get(pod.name)
         return self._reindex_pod(old, pod, pods=self.pods.set(pod.name, pod))
 
@@ -437,17 +441,17 @@ class Cluster:
         o_use = o_node is not None and old.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
         n_use = n_node is not None and new.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
         if o_use != n_use or (o_use and (o_node != n_node or (old.containers is not new.containers  # type: ignore
-                                                              and old.requests != new.requests))):  # type: ignore
+                                                              and _pod_facts(old)[4] != _pod_facts(new)[4]))):
             if o_use:
                 u = usage[o_node]
-                cpu, memory, nz_cpu, nz_memory = usage_of(old)  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = _pod_facts(old)[4]  # type: ignore[arg-type]
                 req, nz = u.requested, u.nonzero_requested
                 u = NodeUsage(Resources(req.cpu - cpu, req.memory - memory), u.pods - 1,
                               Resources(nz.cpu - nz_cpu, nz.memory - nz_memory))
                 usage = usage.set(o_node, u) if u.pods else usage.delete(o_node)
             if n_use:
                 u = usage.get(n_node, _NO_USAGE)
-                cpu, memory, nz_cpu, nz_memory = usage_of(new)  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = _pod_facts(new)[4]  # type: ignore[arg-type]
                 req, nz = u.requested, u.nonzero_requested
                 usage = usage.set(n_node, NodeUsage(Resources(req.cpu + cpu, req.memory + memory), u.pods + 1,
                                                     Resources(nz.cpu + nz_cpu, nz.memory + nz_memory)))
@@ -686,14 +690,42 @@ class Cluster:
         return c
 
     def index_mismatches(self) -> list[str]:
-        """Names of the indexes that differ from their recomputation (empty when all are exact)."""
+        """Names of the indexes that differ from their recomputation (empty when all are exact). Every index is
+        recomputed from scratch (`_derive`) and compared with it (`_index_exact`)."""
         plain = _derive(self)
-        out = [name for name, same in _COMPARISONS if not same(getattr(self, name), plain[name])]
+        out = [name for name, same in _COMPARISONS if not _index_exact(name, same, getattr(self, name), plain[name])]
         # the scheduler index is built from the others: from the recomputed ones
         base = self if not out else _evolve(self, **{n: _freeze(n, v) for n, v in plain.items()})
         if not _sched_index.equivalent(self.scheduler_index, _sched_index.build(base)):
             out.append("scheduler_index")
         return out
+
+
+# One shared object per pod value written (hash-consing). Engines write equal pods over and over in different
+# states: the explorer's settle runs replace a crashed node's pods with pods of the same name, uid and status from
+# many explored states, and each such pod then goes through the same binds, starts and hooks. Storing the first
+# object written for a value, instead of each equal copy, lets everything remembered by object identity (the work
+# queue facts and Endpoints entries here, the kubelet's remembered writes, the explorer's fingerprints) answer
+# for all of them. Exact: the stored pod equals the pod written (attrs equality over every Pod field; no field is
+# left out of it), so every reader sees the value that was written. `_SHARED_IDS` answers a pod that is already
+# the shared object without hashing it. Bounded: both are cleared when full.
+_SHARED: dict = {}
+_SHARED_IDS: dict = {}
+_SHARED_LIMIT = 16_384
+
+
+def shared_pod(pod: Pod) -> Pod:
+    """The shared object equal to `pod` (see `_SHARED`)."""
+    if _SHARED_IDS.get(id(pod)) is pod:
+        return pod
+    found = _SHARED.get(pod)
+    if found is None:
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+            _SHARED_IDS.clear()
+        _SHARED[pod] = found = pod
+        _SHARED_IDS[id(pod)] = pod
+    return found
 
 
 _NO_USAGE = NodeUsage()
@@ -785,14 +817,11 @@ def _pod_facts(pod: Pod) -> tuple:
 
 
 def _kubelet_facts(pod: Pod) -> tuple:
-    """(`has_work`, `needs_environment`, `pod_deadlines`) of a pod for the write path: from the memo when the
-    oracle or an earlier write computed them, else computed without being remembered (a bind, the scheduler's
-    hot path, should not pay for the memo)."""
-    work, env, deadlines = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
-    hit = _MEMO.get(id(pod))
-    if hit is not None and hit[0] is pod and hit[1] is work and hit[2] is env and hit[3] is deadlines:
-        return hit[4]
-    return work(pod), env(pod), deadlines(pod)
+    """(`has_work`, `needs_environment`, `pod_deadlines`, ...) of a bound pod for the write path: `_pod_facts`,
+    remembered. A write reads the facts of the pod it writes and of the pod it replaces, and that one was the
+    new pod of an earlier write (or of the oracle's recomputation): remembered, each pod object's facts are
+    computed once."""
+    return _pod_facts(pod)
 
 
 def _entry_memo(pod: Pod, svc: Service):
@@ -1075,6 +1104,31 @@ _COMPARE = {
     "timer_times": lambda value, plain: value == plain,
 }
 _COMPARISONS = tuple((name, _COMPARE[name]) for name in DERIVED_INDEXES)
+
+# Indexes found equal to a recomputation, by identity: index name -> {id(index value): (value, recomputation)}.
+# Successive states share every index their last write did not touch, so most indexes of a state were already
+# compared, as the very same object, with the recomputation of an earlier state. If that earlier recomputation
+# equals this state's (plain `==` of dicts, lists and tuples, done in C), the index equals this state's
+# recomputation too: each comparison of `_COMPARE` reads only the value of the recomputation, so it gives the
+# same answer for equal recomputations. Every index is still compared with its recomputation from scratch;
+# only the second walk over an index already known equal to an equal recomputation is saved. An entry keeps
+# the index value (its identity is not reused while remembered). Bounded: cleared when full.
+_VERIFIED: dict[str, dict] = {name: {} for name in DERIVED_INDEXES}
+_VERIFIED_LIMIT = 4_096
+
+
+def _index_exact(name: str, same, value, plain) -> bool:
+    """`same(value, plain)`: the index `name` equals its recomputation (answered through `_VERIFIED`)."""
+    known = _VERIFIED[name]
+    hit = known.get(id(value))
+    if hit is not None and hit[0] is value and hit[1] == plain:
+        return True
+    if not same(value, plain):
+        return False
+    if len(known) >= _VERIFIED_LIMIT:
+        known.clear()
+    known[id(value)] = (value, plain)
+    return True
 
 
 def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:

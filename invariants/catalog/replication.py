@@ -8,11 +8,32 @@ from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation
 BURST_REPLICAS = 500
 
 
+_MATCHES: dict = {}
+
+
+def selector_matches(selector, labels) -> bool:
+    """`selector.matches(labels)`, remembered per pair of objects and the matcher it was asked with: a pure
+    function of both, and successive states share these immutable objects (pods of one template share their
+    labels object), while these rules ask it for every pod in every state. The entry keeps both objects (their
+    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo).
+    `selector-semantics` is the rule about the matcher itself; it asks the matcher afresh."""
+    fn = type(selector).matches
+    key = (id(selector), id(labels))
+    hit = _MATCHES.get(key)
+    if hit is not None and hit[0] is selector and hit[1] is labels and hit[2] is fn:
+        return hit[3]
+    if len(_MATCHES) >= 4_096:
+        _MATCHES.clear()
+    found = bool(fn(selector, labels))
+    _MATCHES[key] = (selector, labels, fn, found)
+    return found
+
+
 def claimed_active(cluster, ctl):
     """The pods a controller counts: owned by it (same uid), matching its selector, active (SEMANTICS 29, 36)."""
     sel = ctl.label_selector
     return [p for p in cluster.pods_owned_by(ctl.key)
-            if p.owner.uid == ctl.uid and sel.matches(p.labels) and p.active]
+            if p.owner.uid == ctl.uid and selector_matches(sel, p.labels) and p.active]
 
 
 @invariant("replicas-converge", kind=STABLE, rules=("29", "30", "36"), witness="sometimes-scaled-down")
@@ -131,7 +152,8 @@ def scaled_down(cluster):
 @invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def orphan(cluster):
     """Some pod has no controller owner while a controller's selector matches it."""
-    return any(c.label_selector.matches(p.labels) for p in cluster.orphan_pods() for c in cluster.controllers.values())
+    return any(selector_matches(c.label_selector, p.labels) for p in cluster.orphan_pods()
+               for c in cluster.controllers.values())
 
 
 @invariant("sometimes-terminating-pod", kind=SOMETIMES, applies=lambda c: bool(c.controllers or c.pods))

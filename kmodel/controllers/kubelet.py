@@ -31,7 +31,9 @@ Where the design brief and upstream differ, upstream wins and the docstrings say
 Work queues (DESIGN principle 1): `reconcile` reads the kubelet queue (`Cluster.kubelet_queue`: bound pods for
 which `has_work` holds), `healthy_environment` the environment queue (`needs_environment`), and `Tick` the timer
 index (`pod_deadlines` later than the clock), so none of them scans every pod; `kubelet_faults`, which lists every
-fault for the engines, does (its events are remembered per pod object, `pod_faults`).
+fault for the engines, does (its events are remembered per pod object, `pod_faults`). The kubelet's pod writes
+are pure functions of the pod, the event and the clock, and are remembered per pod object (`remembered_write`),
+since the engines apply one event to one pod object in many states.
 
 Simplifications: a kill always ends in exit code 137 (a process obeying TERM would give 143); the TERM grace
 after preStop (floored at 2 s) is not timed, since the container is assumed to obey TERM; probe streaks start
@@ -435,6 +437,15 @@ def kill_container(pod: Pod, name: str, reason: str, clock: int) -> Pod:
 
 
 def begin_pod_termination(pod: Pod, clock: int) -> Pod:
+    """`_begin_pod_termination`, remembered per pod object and clock (an eviction or a scale-down deletes one pod
+    object in many explored states; see `_WRITES`)."""
+    return remembered_write(pod, (_TERMINATION,), clock, lambda: _begin_pod_termination(pod, clock))
+
+
+_TERMINATION = "begin_pod_termination"
+
+
+def _begin_pod_termination(pod: Pod, clock: int) -> Pod:
     """The API delete and the kubelet's reaction to it (SEMANTICS 54.1, 54.2, 8.5, 8.10).
 
     Sets deletionTimestamp (kept when already set) and kills every running container with a grace of at least
@@ -477,6 +488,56 @@ def _put(cluster: Cluster, pod: Pod) -> Cluster:
     return cluster.put_pod(pod_status(pod, cluster.clock))
 
 
+# The kubelet's pod writes, remembered per (pod object, event, clock). A write is a pure function of the pod it
+# starts from, the event (which container, which result) and the clock, and the engines apply one event to one
+# pod object in many states (the explorer expands every state that shares the pod; settle re-runs the same
+# rounds): answering with the pod object computed the first time gives an equal value, and a *shared* one, so
+# everything downstream that is remembered by object identity (the cluster's work-queue facts and Endpoints
+# entries, the explorer's fingerprints) is found too. An entry keeps the pod (its identity is not reused while
+# remembered), the event's `apply` and the module's transition functions it was computed with
+# (`_transition_code`: a patched decision or event is not answered from the memo). Bounded: cleared when full.
+_WRITES: dict = {}
+_WRITES_LIMIT = 8_192
+
+
+def _transition_code() -> tuple:
+    """The functions a kubelet pod write is made of, as they are bound now."""
+    return (probe_step, should_restart, backoff_step, container_ready, has_never_run, is_live, exited_0,
+            containers_phase, containers_ready, containers_summary, pod_status, startable, can_start, can_stop,
+            probe_active, kill_grace, pod_ip_for, find_container, _container, _with_container, _with_ready,
+            _set_status, started_container, post_start_returned, terminated_container, kill_container,
+            _begin_pod_termination, probe_result, _started)
+
+
+def remembered_write(pod: Pod, what: tuple, clock: int, write) -> Pod:
+    """`write()`, the pod that the write `what` (an event and its `apply`) makes of `pod` at `clock`, remembered
+    (see `_WRITES`)."""
+    key = (id(pod), what, clock)
+    code = _transition_code()
+    hit = _WRITES.get(key)
+    if hit is not None and hit[0] is pod and hit[1] == code:
+        return hit[2]
+    new = write()
+    if len(_WRITES) >= _WRITES_LIMIT:
+        _WRITES.clear()
+    _WRITES[key] = (pod, code, new)
+    return new
+
+
+def _write(cluster: Cluster, event: Event, pod: Pod, change) -> Cluster:
+    """Store `pod_status(change(), clock)` (the pod as `event` leaves it, its status recomputed), remembered."""
+    clock = cluster.clock
+    return cluster.put_pod(remembered_write(pod, (event, type(event).apply), clock,
+                                            lambda: pod_status(change(), clock)))
+
+
+def _started(pod: Pod, container: Container, clock: int) -> Pod:
+    """The pod once `container` is (re)started at `clock`; its first start gives the pod its IP (SEMANTICS 47)."""
+    if pod.pod_ip is None:
+        pod = attrs.evolve(pod, pod_ip=pod_ip_for(pod))
+    return _with_container(pod, started_container(container, clock))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Controller events
 
@@ -496,9 +557,7 @@ class KubeletStartContainer(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        if pod.pod_ip is None:
-            pod = attrs.evolve(pod, pod_ip=pod_ip_for(pod))
-        return _put(cluster, _with_container(pod, started_container(c, cluster.clock)))
+        return _write(cluster, self, pod, lambda: _started(pod, c, cluster.clock))
 
 
 @attrs.frozen
@@ -516,8 +575,8 @@ class KubeletStopContainer(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        c = terminated_container(pod, c, KILLED_EXIT_CODE, cluster.clock)
-        return _put(cluster, _with_container(pod, c))
+        return _write(cluster, self, pod, lambda: _with_container(
+            pod, terminated_container(pod, c, KILLED_EXIT_CODE, cluster.clock)))
 
 
 @attrs.frozen
@@ -548,7 +607,8 @@ class KubeletSyncPodStatus(Event):
         return pod is not None and kubelet_runs(cluster, pod) and pod_status(pod, cluster.clock) != pod
 
     def apply(self, cluster: Cluster) -> Cluster:
-        return _put(cluster, cluster.pods[self.pod])
+        pod = cluster.pods[self.pod]
+        return _write(cluster, self, pod, lambda: pod)
 
 
 def pod_proposals(pod: Pod, clock: int) -> list[Event]:
@@ -668,7 +728,7 @@ class PostStartHookSucceeds(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        return _put(cluster, _with_container(pod, post_start_returned(c)))
+        return _write(cluster, self, pod, lambda: _with_container(pod, post_start_returned(c)))
 
 
 @attrs.frozen
@@ -685,7 +745,8 @@ class PostStartHookFails(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod = cluster.pods[self.pod]
-        return _put(cluster, kill_container(pod, self.container, POST_START_KILL, cluster.clock))
+        return _write(cluster, self, pod,
+                      lambda: kill_container(pod, self.container, POST_START_KILL, cluster.clock))
 
 
 @attrs.frozen
@@ -706,7 +767,7 @@ class PreStopHookCompletes(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        return _put(cluster, _with_container(pod, _set_status(c, pre_stop_pending=False)))
+        return _write(cluster, self, pod, lambda: _with_container(pod, _set_status(c, pre_stop_pending=False)))
 
 
 @attrs.frozen
@@ -746,8 +807,8 @@ class ContainerExits(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        c = terminated_container(pod, c, self.exit_code, cluster.clock)
-        return _put(cluster, _with_container(pod, c))
+        return _write(cluster, self, pod, lambda: _with_container(
+            pod, terminated_container(pod, c, self.exit_code, cluster.clock)))
 
 
 @attrs.frozen
@@ -772,7 +833,7 @@ class ProbeResult(Event):
 
     def apply(self, cluster: Cluster) -> Cluster:
         pod, c = _lookup(cluster, self.pod, self.container)  # type: ignore[misc]
-        return _put(cluster, probe_result(pod, c, self.kind, self.success, cluster.clock))
+        return _write(cluster, self, pod, lambda: probe_result(pod, c, self.kind, self.success, cluster.clock))
 
 
 @attrs.frozen

@@ -63,8 +63,11 @@ class NodeLifecycleMarkPodNotReady(Event):
         return node is not None and not node.ready
 
     def apply(self, cluster: Cluster) -> Cluster:
+        from kmodel.controllers.kubelet import remembered_write
+
         pod = cluster.pods[self.pod]
-        return cluster.put_pod(attrs.evolve(pod, ready=False, ready_since=None))
+        return cluster.put_pod(remembered_write(pod, (self, type(self).apply), 0,
+                                                lambda: attrs.evolve(pod, ready=False, ready_since=None)))
 
 
 @attrs.frozen

@@ -277,3 +277,31 @@ def test_an_invalid_probe_port_name_is_rejected_with_its_field():
     with pytest.raises(InvalidObject) as err:
         Cluster.empty().create(Pod("p", containers=(c,)))
     assert err.value.field == "spec.containers[0].readinessProbe.port"
+
+
+def test_equal_pods_written_in_different_states_are_one_object():
+    """`put_pod` stores one shared object per pod value (hash-consing): equal writes in two states give the very
+    same pod, a different value another one, and the stored pod always equals the pod written."""
+    c = scenarios.seed()
+    name = next(iter(c.pods))
+    copy_a = attrs.evolve(c.pods[name], deletion_cost=7)
+    copy_b = attrs.evolve(c.pods[name], deletion_cost=7)
+    assert copy_a is not copy_b
+    a, b = c.put_pod(copy_a), c.tick(1).put_pod(copy_b)
+    assert a.pods[name] is b.pods[name] and a.pods[name] == copy_b
+    other = c.put_pod(attrs.evolve(c.pods[name], deletion_cost=8))
+    assert other.pods[name] is not a.pods[name] and other.pods[name].deletion_cost == 8
+    assert a.index_mismatches() == [] and other.index_mismatches() == []
+
+
+def test_an_index_verified_once_is_still_compared_with_each_recomputation():
+    """An index object found equal to one state's recomputation is not taken as exact in another state whose
+    recomputation differs: the same (now stale) index object is reported there."""
+    c = scenarios.seed()
+    assert c.index_mismatches() == []
+    name = next(n for n, p in c.pods.items() if p.node_name is not None)
+    stale = attrs.evolve(c, pods=c.pods.delete(name))  # the objects change, the indexes are the same objects
+    assert stale.pods_by_node is c.pods_by_node
+    found = stale.index_mismatches()
+    assert "pods_by_node" in found and "node_usage" in found
+    assert c.index_mismatches() == []

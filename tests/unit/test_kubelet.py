@@ -820,3 +820,36 @@ def test_a_pod_waiting_for_its_back_off_stays_queued_and_proposes_nothing_semant
     assert k.next_deadline(c) == s.backoff_until and c.timer_times == (s.backoff_until,)
     later = step(c, k.Tick())
     assert later.clock == s.backoff_until and k.reconcile(later) == (k.KubeletStartContainer("p", "c"),)
+
+
+def test_kubelet_writes_are_remembered_per_pod_object_event_and_clock(monkeypatch):
+    """A kubelet write applied to one pod object at one clock gives the very pod computed the first time (so the
+    states of an exploration share it); a patched decision or event is computed afresh, and the memo is
+    invisible: the pod equals the one computed without it."""
+    c = started(make(Container("c", readiness_probe=Probe(port=80))))
+    other = c.put_pod(attrs.evolve(pod(c), labels={"x": "1"}))  # another state holding another pod object
+    assert pod(step(c, k.ReadinessProbeSucceeds("p", "c"))) is pod(step(c, k.ReadinessProbeSucceeds("p", "c")))
+    shared = pod(step(c, k.ReadinessProbeSucceeds("p", "c")))
+    assert pod(step(other, k.ReadinessProbeSucceeds("p", "c"))) is not shared
+    fresh = k.pod_status(k.probe_result(pod(c), pod(c).container("c"), k.READINESS, True, c.clock), c.clock)
+    assert pod(step(c, k.ReadinessProbeSucceeds("p", "c"))) == fresh and fresh.ready
+    assert pod(step(c, k.ReadinessProbeFails("p", "c"))) != fresh  # the event is part of the key
+    later = c.tick(5)
+    assert pod(step(later, k.ReadinessProbeSucceeds("p", "c"))).ready_since == 5  # and so is the clock
+    monkeypatch.setattr(k, "container_ready", lambda container: False)
+    assert not pod(step(c, k.ReadinessProbeSucceeds("p", "c"))).ready
+    monkeypatch.undo()
+    assert pod(step(c, k.ReadinessProbeSucceeds("p", "c"))).ready
+    monkeypatch.setattr(k.PostStartHookFails, "apply", k.PostStartHookSucceeds.apply)
+    hooked = started(make(Container("c", post_start=Hook())))
+    assert not status(step(hooked, k.PostStartHookFails("p", "c"))).stopping
+    monkeypatch.undo()
+    assert status(step(hooked, k.PostStartHookFails("p", "c"))).stopping
+
+
+def test_begin_pod_termination_is_remembered_per_pod_object_and_clock():
+    c = started(make())
+    p = pod(c)
+    assert k.begin_pod_termination(p, 3) is k.begin_pod_termination(p, 3)
+    assert k.begin_pod_termination(p, 3).deletion_timestamp == 3
+    assert k.begin_pod_termination(p, 4).deletion_timestamp == 4
