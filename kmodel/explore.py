@@ -401,7 +401,7 @@ class Fingerprinter:
             names = by_node.get(name)
             if names:
                 bound += len(names)
-                keys = []
+                keys = []  # `_pod_keys`, inlined: the innermost loop of every fingerprint
                 for pod_name in names:
                     pod = pods[pod_name]
                     listed = view.get(pod_name)
