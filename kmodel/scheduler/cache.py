@@ -181,16 +181,15 @@ def cycles(cluster, names: Iterable[str] | None = None) -> Iterator[Cycle]:
     """The scheduling cycles of the queued pods `names` (default: the whole queue, in its order), one after the
     other with nothing else happening in between, each against the cache the earlier ones left."""
     cache = snapshot(cluster)
-    pods, queue = cluster.pods, cluster.unscheduled
+    pods = cluster.pods
     if names is None:
-        names = [name for _, name in sorted((i, n) for n, i in queue.items())]
+        names = [name for _, name in sorted((i, n) for n, i in cluster.unscheduled.items())]
     for name in names:
         pod = pods.get(name)
-        if pod is None or name not in queue or name in cache.assumed:
+        if pod is None:
             raise CacheError(f"Pod/{name} is not waiting in the scheduling queue of this cache")
-        groups = cache.index.groups
-        gkey = next(iter(groups)) if len(groups) == 1 else fast.group_key(pod, cluster)
-        key = groups[gkey].tree[0]
+        gkey = _queued_pod(cache, pod)
+        key = cache.index.groups[gkey].tree[0]
         if len(key) == 1:  # INF: no node fits
             yield _tuple_new(Cycle, (name, None, cache))
             continue
