@@ -267,6 +267,7 @@ class Fingerprinter:
         self._endpoints: dict[int, tuple[Any, dict, int]] = {}
         # id(pod) -> (pod, its Endpoints listings, its key): the latest listing of each pod object.
         self._keys: dict[int, tuple[Any, Any, int]] = {}
+        self._listings: dict[tuple, tuple] = {}
         self._status_fields = _pod_status_fields()
         self._node_fields = _node_spec_fields()
         self._pod_fields = operator.attrgetter(*self._status_fields)
@@ -321,13 +322,17 @@ class Fingerprinter:
         hit = self._endpoints.get(id(endpoints))
         if hit is not None and hit[0] is endpoints:
             return hit
-        view: dict[str, list] = {}
+        view: dict[str, Any] = {}
         for svc, ep in endpoints.items():
             for kind, addresses in ((1, ep.addresses), (0, ep.not_ready_addresses)):
                 ordered = all(a.pod <= b.pod for a, b in zip(addresses, addresses[1:]))
                 for pos, a in enumerate(addresses):
                     view.setdefault(a.pod, []).append(
                         (self.intern(svc), kind, a.ip, a.node, self.ref(a.ports), -1 if ordered else pos))
+        # One object per distinct listing, so that a pod whose listings a new Endpoints map left as they were
+        # keeps its key (`_keys` is checked by the identity of the listing).
+        listings = self._listings
+        view = {name: listings.setdefault(t, t) for name, t in ((name, tuple(found)) for name, found in view.items())}
         names = self.intern(tuple(sorted(endpoints.keys()))) if endpoints else -1
         entry = self._endpoints[id(endpoints)] = (endpoints, view, names)
         return entry
@@ -881,7 +886,8 @@ class _Search:
         cfg = self.cfg
         started = time.perf_counter()
         fingerprint = self.fp
-        guarded = self.mode != "off"
+        guarded = (self._bind, self._delete) if self.mode != "off" else ()  # the decisions `_guard` checks
+        bounded = cfg.max_pods is not None or cfg.max_clock is not None or cfg.max_restarts is not None
         check_stable = self.check_stable
         max_depth = cfg.max_depth
         max_states = cfg.max_states
@@ -898,7 +904,7 @@ class _Search:
         aborted = False
         depth_cut = False
         at_depth_bound = 0
-        counts = self.event_counts
+        counts: dict[type, int] = {}
         progress = self.progress
         last_report = started
         while frontier:
@@ -919,13 +925,14 @@ class _Search:
             for event in successors:
                 after = event.apply(cluster)
                 transitions += 1
-                name = type(event).__name__
-                counts[name] = counts.get(name, 0) + 1
-                cut = self._outside(after, cluster)
-                if cut is not None:
-                    self.pruned[cut] += 1
-                    continue
-                if guarded:
+                kind = type(event)
+                counts[kind] = counts.get(kind, 0) + 1
+                if bounded:
+                    cut = self._outside(after, cluster)
+                    if cut is not None:
+                        self.pruned[cut] += 1
+                        continue
+                if kind in guarded:
                     self._guard(cluster, event)
                 if self.transition:
                     self._check_step(cluster, event, after, idx, (event,))
@@ -947,6 +954,7 @@ class _Search:
                 if now - last_report >= 0.2:
                     last_report = now
                     progress(len(self.parents), transitions, depth, now - started)
+        self.event_counts.update((kind.__name__, n) for kind, n in counts.items())
         if depth_cut:
             self.pruned["depth"] = at_depth_bound + len(frontier)
         if self.progress is not None:

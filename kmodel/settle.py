@@ -16,6 +16,8 @@ cluster grows.
 
 from __future__ import annotations
 
+import functools
+from types import ModuleType
 from typing import Callable
 
 import attrs
@@ -24,19 +26,20 @@ from kmodel.cluster import Cluster
 from kmodel.events import Event
 
 
-def controllers() -> tuple[tuple[str, Callable[[Cluster], tuple[Event, ...]]], ...]:
-    """The controllers in their fixed round-robin order."""
+@functools.cache
+def _round_modules() -> tuple[tuple[str, ModuleType], ...]:
+    """The controllers' modules in round order, imported on first use (they import modules that import this one)."""
     from kmodel.controllers import endpoints, garbage_collector, kubelet, node_lifecycle, replication
     from kmodel.scheduler import scheduler
 
-    return (
-        ("node-lifecycle", node_lifecycle.reconcile),
-        ("garbage-collector", garbage_collector.reconcile),
-        ("replication", replication.reconcile),
-        ("scheduler", scheduler.reconcile),
-        ("kubelet", kubelet.reconcile),
-        ("endpoints", endpoints.reconcile),
-    )
+    return (("node-lifecycle", node_lifecycle), ("garbage-collector", garbage_collector),
+            ("replication", replication), ("scheduler", scheduler), ("kubelet", kubelet), ("endpoints", endpoints))
+
+
+def controllers() -> tuple[tuple[str, Callable[[Cluster], tuple[Event, ...]]], ...]:
+    """The controllers in their fixed round-robin order. Each `reconcile` is read from its module at every call,
+    so a decision patched into a module (as the bug-catching tests do) is the one that runs."""
+    return tuple((name, module.reconcile) for name, module in _round_modules())
 
 
 @attrs.frozen
@@ -74,8 +77,7 @@ def controller_round(cluster: Cluster, observe: Observer | None = None) -> tuple
 def environment_step(cluster: Cluster, healthy: bool, observe: Observer | None = None
                      ) -> tuple[Cluster, list[Event]]:
     """The environment's turn once controllers are quiet: healthy hooks and probes, else time passes."""
-    from kmodel.controllers import kubelet
-
+    kubelet = dict(_round_modules())["kubelet"]
     applied: list[Event] = []
     if healthy:
         for event in kubelet.healthy_environment(cluster):
