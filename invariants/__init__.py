@@ -14,8 +14,10 @@ from invariants.registry import (
     invariant,
     of_kind,
     registry,
+    speaks_of,
     witnesses,
 )
 
 __all__ = ["ALWAYS", "KINDS", "SOMETIMES", "STABLE", "TRANSITION", "Invariant", "Violation", "check",
-           "check_transition", "get", "invariant", "of_kind", "registry", "witnesses"]
+           "check_transition", "get", "invariant", "of_kind", "registry", "speaks_of",
+           "witnesses"]

@@ -149,6 +149,14 @@ def check_transition(before, event, after, names: Iterable[str] | None = None) -
     return out
 
 
+def speaks_of(inv: Invariant, event_type: type) -> bool:
+    """Whether a TRANSITION rule can find anything in a step by an event of this class: False only for a rule
+    that declares the event classes it speaks of (`invariants.catalog.shared.for_events`) when this is not one
+    of them; such a rule answers every other step with no violation, so leaving it out changes no verdict."""
+    test = getattr(inv.predicate, "speaks_of", None)
+    return test is None or test(event_type.__name__)
+
+
 def witnesses(cluster, names: Iterable[str] | None = None) -> set[str]:
     """The SOMETIMES rules that hold in this cluster."""
     return {inv.name for inv in of_kind(SOMETIMES, names=names, profile=cluster.config.profile)

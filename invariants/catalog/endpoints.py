@@ -7,6 +7,7 @@ controller shows up as a violation rather than being copied into the check.
 
 from __future__ import annotations
 
+from invariants.catalog.shared import for_events
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 
 
@@ -74,11 +75,10 @@ def endpoints_match_ready_pods(cluster):
 
 @invariant("readiness-removes-endpoint", kind=TRANSITION, rules=("40", "42", "SEED 8"),
            witness="sometimes-not-ready-selected-pod")
+@for_events("EndpointsSync")
 def readiness_removes_endpoint(before, event, after):
     """An endpoints sync never leaves a pod whose Ready condition is False among the Service's ready
     addresses (unless publishNotReadyAddresses): a readiness failure removes the pod at the next sync."""
-    if type(event).__name__ != "EndpointsSync":
-        return
     svc = after.services.get(event.service)
     if svc is None or svc.publish_not_ready_addresses:
         return
@@ -96,7 +96,7 @@ def readiness_removes_endpoint(before, event, after):
 def unmanaged_service(cluster):
     """A Service without a selector gets no managed endpoints: it does not select every pod (SEMANTICS 26)."""
     for name, svc in cluster.services.items():
-        if svc.label_selector is None and name in cluster.endpoints:
+        if svc.selector is None and name in cluster.endpoints:  # `label_selector` is None exactly then
             yield Violation("unmanaged-service-has-no-endpoints",
                             f"Service/{name} has no selector but the controller wrote endpoints for it",
                             (f"Service/{name}",))

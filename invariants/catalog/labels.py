@@ -45,8 +45,7 @@ _ORACLE_MEMO: dict = {}
 def oracle_memo(selector, labels) -> bool:
     """`oracle_matches`, remembered per (selector, labels) pair of objects: the oracle is a pure function of both,
     and successive states share these immutable objects, so a state repeats most of its predecessor's pairs.
-    The entry keeps both objects (their identities are not reused while remembered). Only the oracle is
-    remembered; the model's own matcher is asked afresh for every pair in every state."""
+    The entry keeps both objects (their identities are not reused while remembered)."""
     key = (id(selector), id(labels))
     hit = _ORACLE_MEMO.get(key)
     if hit is not None and hit[0] is selector and hit[1] is labels:
@@ -70,11 +69,46 @@ def _selectors(cluster):
             yield f"Service/{name}", svc.label_selector
 
 
-@invariant("selector-semantics", kind=ALWAYS, rules=("15", "16", "17", "18", "19"), witness="sometimes-absent-key")
-def selector_semantics(cluster):
-    """Every selector in the cluster matches every pod exactly as SEMANTICS 15 to 19 say."""
-    # Each distinct label set is asked once per selector: pods stamped from one template share their labels
-    # object, and a selector's answer is a function of the labels alone.
+_SELECTOR_LISTS: dict = {}
+
+
+def _selector_list(cluster) -> tuple:
+    """`_selectors(cluster)` as a tuple, remembered per pair of `controllers` and `services` maps: each selector
+    is a function of its object's spec, and most steps write neither map. The entry keeps both maps."""
+    controllers, services = cluster.controllers, cluster.services
+    key = (id(controllers), id(services))
+    hit = _SELECTOR_LISTS.get(key)
+    if hit is not None and hit[0] is controllers and hit[1] is services:
+        return hit[2]
+    if len(_SELECTOR_LISTS) >= 1_024:
+        _SELECTOR_LISTS.clear()
+    found = tuple(_selectors(cluster))
+    _SELECTOR_LISTS[key] = (controllers, services, found)
+    return found
+
+
+_AGREEMENT: dict = {}
+
+
+def _agree(selectors: tuple, matchers: tuple, labels) -> bool:
+    """Whether each selector's matcher (`matchers[i]` is `type(selectors[i][1]).matches`, the function installed
+    now) answers `labels` as the oracle does. Remembered per (selector list, labels) pair of objects and the
+    matchers asked: the verdict is a pure function of the selectors, the labels and the matcher functions (a
+    patched matcher is a different function, so it is asked afresh). The entry keeps the list and the labels
+    (their identities are not reused while remembered)."""
+    key = (id(selectors), id(labels))
+    hit = _AGREEMENT.get(key)
+    if hit is not None and hit[0] is selectors and hit[1] is labels and hit[2] == matchers:
+        return hit[3]
+    if len(_AGREEMENT) >= 4_096:
+        _AGREEMENT.clear()
+    found = all(fn(sel, labels) == oracle_memo(sel, labels) for fn, (_, sel) in zip(matchers, selectors))
+    _AGREEMENT[key] = (selectors, labels, matchers, found)
+    return found
+
+
+def _disagreements(cluster):
+    """The violations of `selector-semantics`: each (selector, pod) pair the matcher answers against the rules."""
     distinct = {id(pod.labels): pod.labels for pod in cluster.pods.values()}
     for owner, sel in _selectors(cluster):
         for labels in distinct.values():
@@ -86,6 +120,27 @@ def selector_semantics(cluster):
                     yield Violation("selector-semantics", f"{owner} selector {sel} {'matches' if got else 'misses'} "
                                     f"pod {pod.name} with labels {dict(pod.labels)}, but the rules say "
                                     f"{'match' if want else 'no match'}", (owner, f"Pod/{pod.name}"))
+
+
+@invariant("selector-semantics", kind=ALWAYS, rules=("15", "16", "17", "18", "19"), witness="sometimes-absent-key")
+def selector_semantics(cluster):
+    """Every selector in the cluster matches every pod exactly as SEMANTICS 15 to 19 say."""
+    # A pair's verdict is remembered (`_agree`), so a state asks the matcher only of the pairs it does not share
+    # with a state seen before; pods stamped from one template share their labels object, so one lookup answers
+    # for all of them. The violations themselves come from the plain loop, in its order.
+    selectors = _selector_list(cluster)
+    matchers = tuple([type(sel).matches for _, sel in selectors])
+    memo, listed = _AGREEMENT, id(selectors)
+    for pod in cluster.pods.values():
+        labels = pod.labels
+        hit = memo.get((listed, id(labels)))  # `_agree`'s own lookup, inlined: this loop runs for every state
+        if hit is not None and hit[0] is selectors and hit[1] is labels and hit[2] == matchers:
+            agree = hit[3]
+        else:
+            agree = _agree(selectors, matchers, labels)
+        if not agree:
+            return _disagreements(cluster)
+    return ()
 
 
 @invariant("sometimes-absent-key", kind=SOMETIMES, applies=_has_negative_requirement)

@@ -3,6 +3,7 @@ restart, and a pod is Ready exactly when all its containers are (SEED 8, SEMANTI
 
 from __future__ import annotations
 
+from invariants.catalog.shared import changed_pods, for_events, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, any_container, invariant
 
 NEVER, ON_FAILURE = "Never", "OnFailure"
@@ -19,12 +20,17 @@ def restart_follows_policy(before, event, after):
     """A container restarts only when its pod's restartPolicy allows it: never under Never; under OnFailure only
     after a non-zero exit (a kill by the kubelet, liveness included, exits non-zero); and never once the pod is
     being deleted."""
-    if before.pods is after.pods:
-        return
-    for name, pod in after.pods.items():
-        old = before.pods.get(name)
-        if old is None or old is pod:
-            continue
+    # Only a pod the step rewrote can have restarted a container (`changed_pods`, remembered for the step).
+    for _, old, pod in changed_pods(before, after):
+        for c in pod.containers:
+            if c.status.restart_count > old.container(c.name).status.restart_count:
+                return _restarts_against_policy(before, after)
+    return ()
+
+
+def _restarts_against_policy(before, after):
+    """The violations of `restart-follows-policy`, in the order of `after.pods`."""
+    for name, old, pod in changed_pods(before, after):
         for c in pod.containers:
             prev = old.container(c.name)
             if c.status.restart_count <= prev.status.restart_count:
@@ -42,10 +48,9 @@ def restart_follows_policy(before, event, after):
 
 
 @invariant("readiness-never-restarts", kind=TRANSITION, rules=("49", "SEED 8"), witness="sometimes-pod-not-ready")
+@for_events(prefix="ReadinessProbe")
 def readiness_never_restarts(before, event, after):
     """A readiness probe result never kills or restarts a container; it only changes readiness."""
-    if not type(event).__name__.startswith("ReadinessProbe"):
-        return
     pod_b, pod_a = before.pods[event.pod], after.pods[event.pod]
     b, a = pod_b.container(event.container).status, pod_a.container(event.container).status
     if (a.state, a.restart_count, a.stopping) != (b.state, b.restart_count, b.stopping):
@@ -55,10 +60,9 @@ def readiness_never_restarts(before, event, after):
 
 
 @invariant("liveness-failure-kills", kind=TRANSITION, rules=("49", "SEED 8"), witness="sometimes-liveness-kill")
+@for_events("LivenessProbeFails")
 def liveness_failure_kills(before, event, after):
     """When liveness failures reach failureThreshold, the container is killed (then its restart policy applies)."""
-    if type(event).__name__ != "LivenessProbeFails":
-        return
     pod = after.pods[event.pod]
     c = pod.container(event.container)
     threshold = c.liveness_probe.failure_threshold
@@ -68,11 +72,26 @@ def liveness_failure_kills(before, event, after):
                             f"{threshold} times in a row and was not killed", (f"Pod/{event.pod}",))
 
 
+def _ready_without_containers(pod) -> bool:
+    """The pod is Ready, but not Running or some container is not ready."""
+    return pod.ready and (pod.phase != "Running" or not all(c.status.ready for c in pod.containers))
+
+
+_READY_WITHOUT_CONTAINERS = pod_fact(_ready_without_containers)
+
+
 @invariant("pod-ready-implies-containers-ready", kind=ALWAYS, rules=("42", "48"), witness="sometimes-pod-not-ready")
 def pod_ready_implies_containers_ready(cluster):
     """A pod is Ready only when every container is ready and the pod is Running (ContainersReady, SEMANTICS 48)."""
+    if not some_pod(cluster, _READY_WITHOUT_CONTAINERS):
+        return ()
+    return _ready_violations(cluster)
+
+
+def _ready_violations(cluster):
+    """The violations of `pod-ready-implies-containers-ready`."""
     for pod in cluster.pods.values():
-        if pod.ready and (pod.phase != "Running" or not all(c.status.ready for c in pod.containers)):
+        if _ready_without_containers(pod):
             yield Violation("pod-ready-implies-containers-ready", f"pod {pod.name} is Ready but "
                             f"{[c.name for c in pod.containers if not c.status.ready] or pod.phase} is not",
                             (f"Pod/{pod.name}",))
@@ -91,45 +110,56 @@ def pod_ready_iff_containers_ready(cluster):
                             f"containers are {'all' if want else 'not all'} ready", (f"Pod/{pod.name}",))
 
 
+_NOT_READY_WITH_IP = pod_fact(lambda p: p.pod_ip is not None and not p.ready and not p.terminal)
+
+
 @invariant("sometimes-pod-not-ready", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))
 def pod_not_ready(cluster):
     """Some pod runs on a node (it has an IP) but is not Ready."""
-    return any(p.pod_ip is not None and not p.ready and not p.terminal for p in cluster.pods.values())
+    return some_pod(cluster, _NOT_READY_WITH_IP)
+
+
+_RESTARTED = pod_fact(lambda pod: any(c.status.restart_count > 0 for c in pod.containers))
 
 
 @invariant("sometimes-container-restarted", kind=SOMETIMES, applies=_restartable)
 def container_restarted(cluster):
     """Some container has restarted."""
-    for pod in cluster.pods.values():
-        for c in pod.containers:
-            if c.status.restart_count > 0:
-                return True
+    return some_pod(cluster, _RESTARTED)
+
+
+def _killed_by_liveness(pod) -> bool:
+    """Some container of the pod was killed for failing its liveness probe (its kill reason says so)."""
+    for c in pod.containers:
+        reason = c.status.kill_reason
+        if reason is not None and reason.lower().startswith("liveness"):
+            return True
     return False
+
+
+_KILLED_BY_LIVENESS = pod_fact(_killed_by_liveness)
 
 
 @invariant("sometimes-liveness-kill", kind=SOMETIMES, applies=any_container(lambda c: c.liveness_probe is not None))
 def liveness_kill(cluster):
     """Some container was killed for failing its liveness probe (being stopped, or stopped since and not yet
     restarted)."""
-    for pod in cluster.pods.values():
-        for c in pod.containers:
-            reason = c.status.kill_reason
-            if reason is not None and reason.lower().startswith("liveness"):
-                return True
-    return False
+    return some_pod(cluster, _KILLED_BY_LIVENESS)
+
+
+_CRASH_LOOPING = pod_fact(lambda pod: any(c.status.reason == "CrashLoopBackOff" for c in pod.containers))
 
 
 @invariant("sometimes-crash-loop-back-off", kind=SOMETIMES, applies=_restartable)
 def crash_loop(cluster):
     """Some container waits in CrashLoopBackOff."""
-    for pod in cluster.pods.values():
-        for c in pod.containers:
-            if c.status.reason == "CrashLoopBackOff":
-                return True
-    return False
+    return some_pod(cluster, _CRASH_LOOPING)
+
+
+_TERMINAL = pod_fact(lambda pod: pod.terminal)
 
 
 @invariant("sometimes-terminated-for-good", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))
 def terminated_for_good(cluster):
     """Some pod has reached Succeeded or Failed."""
-    return any(p.terminal for p in cluster.pods.values())
+    return some_pod(cluster, _TERMINAL)

@@ -4,16 +4,16 @@ SEMANTICS 43, 44)."""
 from __future__ import annotations
 
 from invariants.catalog.endpoints import _has_selecting_service, find_port, listed
+from invariants.catalog.shared import for_events
 from invariants.registry import SOMETIMES, TRANSITION, Violation, invariant
 
 
 @invariant("traffic-only-to-ready", kind=TRANSITION, rules=("43", "44"), witness="sometimes-routing-choice")
+@for_events("RouteConnection")
 def traffic_only_to_ready(before, event, after):
     """A connection only reaches a ready address of the Service's Endpoints (what kube-proxy watches: a pod that
     just turned not Ready keeps traffic until the next endpoints sync, as in a real cluster), on the target
     port resolved for that pod; a terminating-but-serving pod only when no ready address remains (SEMANTICS 44)."""
-    if type(event).__name__ != "RouteConnection":
-        return
     svc = before.services.get(event.service)
     pod = before.pods.get(event.pod)
     where = (f"Service/{event.service}", f"Pod/{event.pod}")

@@ -3,6 +3,7 @@ and adoption never moves a pod between two live controllers (SEMANTICS 28 to 38)
 
 from __future__ import annotations
 
+from invariants.catalog.shared import changed_pods, for_events, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 
 BURST_REPLICAS = 500
@@ -15,8 +16,7 @@ def selector_matches(selector, labels) -> bool:
     """`selector.matches(labels)`, remembered per pair of objects and the matcher it was asked with: a pure
     function of both, and successive states share these immutable objects (pods of one template share their
     labels object), while these rules ask it for every pod in every state. The entry keeps both objects (their
-    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo).
-    `selector-semantics` is the rule about the matcher itself; it asks the matcher afresh."""
+    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo)."""
     fn = type(selector).matches
     key = (id(selector), id(labels))
     hit = _MATCHES.get(key)
@@ -51,7 +51,11 @@ def replicas_converge(cluster):
                                 "unschedulable", (key, f"Pod/{p.name}"))
 
 
+_REPLICATION_WRITES = ("ReplicaSetCreatePods", "ReplicaSetDeletePods")
+
+
 @invariant("burst-limit", kind=TRANSITION, rules=("30",), witness="sometimes-scaled-down")
+@for_events(*_REPLICATION_WRITES)
 def burst_limit(before, event, after):
     """No sync creates or deletes more than burstReplicas = 500 pods (SEMANTICS 30)."""
     name = type(event).__name__
@@ -62,11 +66,10 @@ def burst_limit(before, event, after):
 
 
 @invariant("replication-writes-bounded-by-diff", kind=TRANSITION, rules=("29",), witness="sometimes-scaled-down")
+@for_events(*_REPLICATION_WRITES)
 def writes_bounded_by_diff(before, event, after):
     """A sync never overshoots: creates at most replicas - active pods, deletes at most active - replicas."""
     name = type(event).__name__
-    if name not in ("ReplicaSetCreatePods", "ReplicaSetDeletePods"):
-        return
     ctl = before.controllers[event.controller]
     active = len(claimed_active(before, ctl))
     if name == "ReplicaSetCreatePods" and active + event.count > ctl.replicas:
@@ -107,11 +110,10 @@ def _deleted_before(a, b, clock: int, next_uid: int) -> bool:
 
 
 @invariant("scale-down-order", kind=TRANSITION, rules=("33", "34", "8.11"), witness="sometimes-scaled-down")
+@for_events("ReplicaSetDeletePods")
 def scale_down_order(before, event, after):
     """Scale-down deletes pods in SEMANTICS 34 order: unscheduled, pending, not ready, cheaper, more recently
     ready, more restarted and newer pods go first; no pod it keeps ranks strictly before one it deletes."""
-    if type(event).__name__ != "ReplicaSetDeletePods":
-        return
     ctl = before.controllers[event.controller]
     deleted = set(event.pods)
     kept = [p for p in claimed_active(before, ctl) if p.name not in deleted]
@@ -128,8 +130,15 @@ def scale_down_order(before, event, after):
 def no_owner_stealing(before, event, after):
     """A pod owned by a live controller is never re-owned by another one: adoption takes orphans only, so
     overlapping selectors do not make controllers fight over pods (SEMANTICS 36)."""
-    if before.pods is after.pods:
-        return
+    # Only a pod the step rewrote can have changed owner; the violations come from the plain loop, in its order.
+    for _, pod, new in changed_pods(before, after):
+        if pod.owner is not None and new.owner is not None and new.owner != pod.owner:
+            return _owner_moves(before, after)
+    return ()
+
+
+def _owner_moves(before, after):
+    """The violations of `no-pod-moves-between-controllers`."""
     for name, pod in before.pods.items():
         new = after.pods.get(name)
         if new is None or new is pod or pod.owner is None or new.owner is None or new.owner == pod.owner:
@@ -140,23 +149,95 @@ def no_owner_stealing(before, event, after):
                             (f"Pod/{name}", pod.owner.key, new.owner.key))
 
 
+_CONTROLLER_VIEWS: dict = {}
+
+
+def _controller_views(controllers) -> tuple:
+    """(controller, key, selector) of each controller, remembered per `controllers` map: the key and the
+    selector are functions of the controller's spec, and most steps do not write the map. The entry keeps it."""
+    hit = _CONTROLLER_VIEWS.get(id(controllers))
+    if hit is not None and hit[0] is controllers:
+        return hit[1]
+    if len(_CONTROLLER_VIEWS) >= 1_024:
+        _CONTROLLER_VIEWS.clear()
+    found = tuple((c, c.key, c.label_selector) for c in controllers.values())
+    _CONTROLLER_VIEWS[id(controllers)] = (controllers, found)
+    return found
+
+
+_ACTIVE_BY_UID: dict = {}
+
+
+def _active_by_owner_uid(pods) -> dict:
+    """Active pods per controller owner uid, remembered per `pods` map (a function of the pods; the entry keeps
+    the map). A controller's claimed active pods are active and owned with its uid, so this bounds their number."""
+    hit = _ACTIVE_BY_UID.get(id(pods))
+    if hit is not None and hit[0] is pods:
+        return hit[1]
+    counts: dict = {}
+    for p in pods.values():
+        if p.owner is not None and p.active:
+            counts[p.owner.uid] = counts.get(p.owner.uid, 0) + 1
+    if len(_ACTIVE_BY_UID) >= 1_024:
+        _ACTIVE_BY_UID.clear()
+    _ACTIVE_BY_UID[id(pods)] = (pods, counts)
+    return counts
+
+
 @invariant("sometimes-scaled-down", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def scaled_down(cluster):
     """Some controller has more active pods than it wants (a scale-down is due). The pods it counts are among
-    those its owner key holds, so a controller holding no more than `replicas` of them is passed over unread."""
+    those its owner key holds and among the active pods owned with its uid, so a controller holding no more than
+    `replicas` of either is passed over unread."""
     by_owner = cluster.pods_by_owner
-    return any(len(by_owner.get(c.key, ())) > c.replicas and len(claimed_active(cluster, c)) > c.replicas
-               for c in cluster.controllers.values())
+    for c, key, _ in _controller_views(cluster.controllers):
+        if len(by_owner.get(key, ())) > c.replicas and _active_by_owner_uid(cluster.pods).get(c.uid, 0) > c.replicas \
+                and len(claimed_active(cluster, c)) > c.replicas:
+            return True
+    return False
+
+
+_SELECTED: dict = {}
+
+
+def _selected_by_a_controller(views: tuple, matchers: tuple, labels) -> bool:
+    """Some controller's selector of `views` matches `labels` (`matchers[i]` is the matcher installed now for
+    `views[i]`'s selector). Remembered per (views, labels) pair of objects and the matchers asked: a pure function
+    of the selectors, the labels and the matcher functions. The entry keeps the views and the labels."""
+    key = (id(views), id(labels))
+    hit = _SELECTED.get(key)
+    if hit is not None and hit[0] is views and hit[1] is labels and hit[2] == matchers:
+        return hit[3]
+    if len(_SELECTED) >= 4_096:
+        _SELECTED.clear()
+    found = any(bool(fn(sel, labels)) for fn, (_, _, sel) in zip(matchers, views))
+    _SELECTED[key] = (views, labels, matchers, found)
+    return found
 
 
 @invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def orphan(cluster):
     """Some pod has no controller owner while a controller's selector matches it."""
-    return any(selector_matches(c.label_selector, p.labels) for p in cluster.orphan_pods()
-               for c in cluster.controllers.values())
+    if not cluster.orphans:
+        return False
+    views = _controller_views(cluster.controllers)
+    matchers = tuple([type(sel).matches for _, _, sel in views])
+    memo, listed = _SELECTED, id(views)
+    for pod in cluster.orphan_pods():
+        labels = pod.labels
+        hit = memo.get((listed, id(labels)))  # `_selected_by_a_controller`'s own lookup, inlined (every state)
+        if hit is not None and hit[0] is views and hit[1] is labels and hit[2] == matchers:
+            if hit[3]:
+                return True
+        elif _selected_by_a_controller(views, matchers, labels):
+            return True
+    return False
+
+
+_TERMINATING = pod_fact(lambda pod: pod.terminating)
 
 
 @invariant("sometimes-terminating-pod", kind=SOMETIMES, applies=lambda c: bool(c.controllers or c.pods))
 def terminating_pod(cluster):
     """Some pod is being deleted."""
-    return any(p.terminating for p in cluster.pods.values())
+    return some_pod(cluster, _TERMINATING)

@@ -3,18 +3,18 @@ controller's replicas spread (SEED 10, SEMANTICS 55 to 61)."""
 
 from __future__ import annotations
 
+from invariants.catalog.shared import for_events, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
 from kmodel.cluster import NodeUsage
 
 
 @invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
            witness="sometimes-spread-over-nodes")
+@for_events("SchedulerBindPod")
 def schedule_least_loaded(before, event, after):
     """A bind picks a feasible node with the best score of the cluster's profile, as the reference scheduler
     (a scan of every node) computes it; for `textbook`, a feasible node with the fewest pods of the same
     controller/service."""
-    if type(event).__name__ != "SchedulerBindPod":
-        return
     from kmodel.scheduler import reference
 
     pod = before.pods[event.pod]
@@ -25,13 +25,35 @@ def schedule_least_loaded(before, event, after):
 
 
 _NO_USAGE = NodeUsage()  # a node nothing is bound to
+_CAPACITY_HELD: dict = {}
+
+
+def _capacity_held(nodes, usages) -> bool:
+    """No node of `nodes` is over its pod count or allocatable resources by `usages`. Remembered per pair of maps:
+    a pure function of both, and most steps write neither (a probe result changes no node and no usage). The
+    entry keeps both maps."""
+    key = (id(nodes), id(usages))
+    hit = _CAPACITY_HELD.get(key)
+    if hit is not None and hit[0] is nodes and hit[1] is usages:
+        return hit[2]
+    if len(_CAPACITY_HELD) >= 1_024:
+        _CAPACITY_HELD.clear()
+    found = next(_over_capacity(nodes, usages), None) is None
+    _CAPACITY_HELD[key] = (nodes, usages, found)
+    return found
 
 
 @invariant("node-capacity-respected", kind=ALWAYS, rules=("55",), witness="sometimes-spread-over-nodes")
 def node_capacity(cluster):
     """No node holds more pods than its maxPods or more requested cpu/memory than it can allocate."""
-    usages = cluster.node_usage
-    for name, node in cluster.nodes.items():
+    if _capacity_held(cluster.nodes, cluster.node_usage):
+        return ()
+    return _over_capacity(cluster.nodes, cluster.node_usage)
+
+
+def _over_capacity(nodes, usages):
+    """The violations of `node-capacity-respected`."""
+    for name, node in nodes.items():
         usage = usages.get(name, _NO_USAGE)
         if usage.pods > node.max_pods:
             yield Violation("node-capacity-respected", f"node {name} holds {usage.pods} pods, max {node.max_pods}",
@@ -60,12 +82,11 @@ def _equal_feasible_nodes(cluster, pod) -> list[str] | None:
 
 @invariant("scale-up-keeps-spread", kind=TRANSITION, rules=("SEED 10",), profile="textbook",
            witness="sometimes-spread-over-nodes")
+@for_events("SchedulerBindPod")
 def scale_up_keeps_spread(before, event, after):
     """Textbook profile, interchangeable nodes: if a controller's pods are spread (max minus min pods per node at
     most 1), binding another of its pods keeps them so. Kubernetes never rebalances, so nothing is claimed after
     arbitrary deletions."""
-    if type(event).__name__ != "SchedulerBindPod":
-        return
     pod = before.pods[event.pod]
     if pod.owner is None:
         return
@@ -89,9 +110,12 @@ def spread_over_nodes(cluster):
     return any(len(counts) >= 2 for counts in cluster.owner_node_counts.values())
 
 
+_UNSCHEDULABLE = pod_fact(lambda p: bool(p.unschedulable_reasons) and p.node_name is None)
+
+
 @invariant("sometimes-pod-unschedulable", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def pod_unschedulable(cluster):
     """Some pod fits on no node and is Pending with the scheduler's reasons (the shortfall states of
     `replicas-converge`). Claimed where a controller keeps creating pods; bare pods are bound at once and are
     unschedulable only if every node fails before their first bind."""
-    return any(p.unschedulable_reasons and p.node_name is None for p in cluster.pods.values())
+    return some_pod(cluster, _UNSCHEDULABLE)

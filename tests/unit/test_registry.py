@@ -61,3 +61,32 @@ def test_kinds_partition_the_catalog():
 
 def test_initial_seed_scenario_satisfies_always_rules():
     assert invariants.check(scenarios.seed(), kinds=(ALWAYS,)) == []
+
+
+def test_speaks_of_reads_a_rule_s_event_filter():
+    from invariants.catalog.shared import for_events
+    from kmodel.controllers.kubelet import LivenessProbeFails, ReadinessProbeFails, Tick
+
+    @for_events("LivenessProbeFails", prefix="Readiness")
+    def filtered(before, event, after):
+        yield Violation("x", "always")
+
+    rule = invariants.Invariant("x", TRANSITION, filtered)
+    assert invariants.speaks_of(rule, LivenessProbeFails) and invariants.speaks_of(rule, ReadinessProbeFails)
+    assert not invariants.speaks_of(rule, Tick)
+    # what speaks_of leaves out, the rule answers with no violation
+    assert list(filtered(None, Tick(), None)) == []
+    unfiltered = invariants.Invariant("y", TRANSITION, lambda before, event, after: ())
+    assert invariants.speaks_of(unfiltered, Tick)
+    # every filtered catalog rule says so, and speaks of at least one event class of the model
+    from kmodel.events import Event, load_actors
+
+    load_actors()
+    todo, classes = list(Event.__subclasses__()), set()
+    while todo:
+        cls = todo.pop()
+        classes.add(cls)
+        todo.extend(cls.__subclasses__())
+    for inv in invariants.of_kind(TRANSITION):
+        if hasattr(inv.predicate, "speaks_of"):
+            assert any(invariants.speaks_of(inv, cls) for cls in classes), inv.name
