@@ -598,6 +598,7 @@ class _Search:
         names = None if rule_names is None else list(rule_names)
         self.always = [i for i in invariants.of_kind(invariants.ALWAYS, names=names, profile=profile)]
         self.transition = [i for i in invariants.of_kind(invariants.TRANSITION, names=names, profile=profile)]
+        self._by_event: dict[type, list] = {}  # event class -> the TRANSITION rules that speak of it
         self.stable_names = [i.name for i in invariants.of_kind(invariants.STABLE, names=names, profile=profile)]
         self.sometimes = [i for i in invariants.of_kind(invariants.SOMETIMES, profile=profile)]
         self.check_stable = check_stable
@@ -670,6 +671,7 @@ class _Search:
                                                  len(prefix), start)
         self.always = [i for i in self.always if i.name != v.rule]
         self.transition = [i for i in self.transition if i.name != v.rule]
+        self._by_event.clear()
 
     def _check_state(self, cluster: Cluster, index: int, extra: tuple = (), kind: str = "always") -> None:
         for inv in self.always:
@@ -684,9 +686,17 @@ class _Search:
                 if inv.name not in self.reached and inv.predicate(cluster):
                     self.reached.add(inv.name)
 
+    def _transition_rules(self, event_type: type) -> list:
+        """The TRANSITION rules still checked that can speak of a step by this event class
+        (`invariants.speaks_of`: the others answer it with no violation)."""
+        rules = self._by_event.get(event_type)
+        if rules is None:
+            rules = self._by_event[event_type] = [i for i in self.transition if invariants.speaks_of(i, event_type)]
+        return rules
+
     def _check_step(self, before: Cluster, event: Event, after: Cluster, index: int, extra: tuple = (),
                     kind: str = "transition") -> None:
-        for inv in self.transition:
+        for inv in self._transition_rules(type(event)):
             for v in inv.predicate(before, event, after):
                 self._record(v, index, extra, kind)
                 break
