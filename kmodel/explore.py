@@ -386,19 +386,18 @@ class Fingerprinter:
     def __call__(self, cluster) -> bytes:
         if self.mode == "off":
             return self._exact(cluster)
-        intern = self.intern
+        table = self._intern
         endpoints = cluster.endpoints
         hit = self._endpoints.get(id(endpoints))
         if hit is None or hit[0] is not endpoints:
             hit = self._endpoints_entry(endpoints)
-        view, service_names = hit[1], hit[2]
+        view = hit[1]
         pods = cluster.pods
         by_node = cluster.pods_by_node
         nodes = cluster.nodes
-        flat = array("q", (cluster.clock, self.ref(cluster.services), self.ref(cluster.controllers)))
         profiles = []
         full = self.mode == "full"
-        bound = 0
+        bound = listed_bound = 0
         node_cache = self._nodes
         key_cache = self._keys
         pod_key = self._pod_key
@@ -410,6 +409,8 @@ class Fingerprinter:
                 for pod_name in names:
                     pod = pods[pod_name]
                     listed = view.get(pod_name)
+                    if listed is not None:
+                        listed_bound += 1
                     found = key_cache.get(id(pod))
                     if found is not None and found[0] is pod and found[1] is listed:
                         keys.append(found[2])
@@ -420,11 +421,17 @@ class Fingerprinter:
             else:
                 keys = ()
             found = node_cache.get(id(node))
-            spec = found[1] if found is not None and found[0] is node else self.node_spec(node)
-            profiles.append(intern((spec, keys) if full else (name, spec, keys)))
+            profile = (found[1] if found is not None and found[0] is node else self.node_spec(node), keys)
+            if not full:
+                profile = (name, *profile)
+            i = table.get(profile)  # `intern`, inlined
+            if i is None:
+                i = table[profile] = len(table)
+            profiles.append(i)
         profiles.sort()
-        flat.append(len(profiles))
-        flat.extend(profiles)
+        ref = self.ref
+        # Every section is length-prefixed, so the integer sequence parses one way only.
+        flat = [cluster.clock, ref(cluster.services), ref(cluster.controllers), len(profiles), *profiles]
         queued = cluster.unscheduled
         if queued:
             order = sorted((i, n) for n, i in queued.items())
@@ -432,9 +439,9 @@ class Fingerprinter:
             flat.extend(self.pod_key(cluster, pods[n], view) for _, n in order)
         else:
             flat.append(0)
-        # Every section is length-prefixed, so the integer sequence parses one way only.
         if bound + len(queued) != len(pods):
             # Unbound pods out of the queue, or pods bound to a node that does not exist.
+            intern = self.intern
             rest = []
             for name, pod in pods.items():
                 if pod.node_name is None and name not in queued:
@@ -446,13 +453,16 @@ class Fingerprinter:
             flat.extend(rest)
         else:
             flat.append(0)
-        stale = [intern((s, k, node, ports, pos)) for name, listed in view.items() if name not in pods
-                 for s, k, _ip, node, ports, pos in listed]
-        stale.sort()
-        flat.append(service_names)
-        flat.append(len(stale))
-        flat.extend(stale)
-        return hashlib.blake2b(flat.tobytes(), digest_size=16).digest()
+        flat.append(hit[2])
+        if listed_bound == len(view):
+            flat.append(0)  # every listed pod is bound to a node: no listing is stale
+        else:
+            intern = self.intern
+            stale = sorted(intern((s, k, node, ports, pos)) for name, listed in view.items() if name not in pods
+                           for s, k, _ip, node, ports, pos in listed)
+            flat.append(len(stale))
+            flat.extend(stale)
+        return hashlib.blake2b(array("q", flat).tobytes(), digest_size=16).digest()
 
     def _exact(self, cluster) -> bytes:
         """No symmetry: every object with its identity, and the uid counter."""
