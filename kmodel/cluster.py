@@ -21,11 +21,18 @@ object and everything remembered by object identity (here and in the engines) an
 from __future__ import annotations
 
 import bisect
+import operator
+from itertools import compress
+from operator import add as _add
+from operator import eq as _eq
+from operator import is_ as _is
+from operator import not_ as _not
 from typing import Iterable, Iterator
 
 import attrs
 import immutables
 
+from kmodel import labels as _labels
 from kmodel.records import compile_replace
 
 from kmodel.objects import (
@@ -186,12 +193,20 @@ def _endpoint_ports_of(pod: Pod) -> list:
     return [c.ports for c in pod.containers]
 
 
+_PORTS = operator.attrgetter("ports")
+
+
 def _endpoint_view_changed(old: Pod, new: Pod) -> bool:
     """Whether a pod write (labels aside) can change the pod's entry in a Service's Endpoints: its IP, node,
-    Ready condition, phase, deletion, or container ports (SEMANTICS 39, 40, 43)."""
-    return (old.pod_ip != new.pod_ip or old.node_name != new.node_name or old.ready != new.ready
-            or old.phase != new.phase or old.deletion_timestamp != new.deletion_timestamp
-            or (old.containers is not new.containers and _endpoint_ports_of(old) != _endpoint_ports_of(new)))
+    Ready condition, phase, deletion, or container ports (SEMANTICS 39, 40, 43). Identity first: a status write
+    copies each container's ports by reference."""
+    if (old.pod_ip != new.pod_ip or old.node_name != new.node_name or old.ready != new.ready
+            or old.phase != new.phase or old.deletion_timestamp != new.deletion_timestamp):
+        return True
+    a, b = old.containers, new.containers
+    if a is b or (len(a) == len(b) and all(map(_is, map(_PORTS, a), map(_PORTS, b)))):
+        return False
+    return _endpoint_ports_of(old) != _endpoint_ports_of(new)
 
 
 # The derived indexes, each a function of the objects (and, for `timers`, of the clock). `index_mismatches`
@@ -383,19 +398,27 @@ class Cluster:
 
     def put_pod(self, pod: Pod) -> "Cluster":
         """Write a pod (stored as the one shared object of its value, `shared_pod`)."""
-        pod = shared_pod(pod)
-        old = self.pods.get(pod.name)
-        return self._reindex_pod(old, pod, pods=self.pods.set(pod.name, pod))
+        if _SHARED_IDS.get(id(pod)) is not pod:
+            pod = shared_pod(pod)
+        pods = self.pods
+        return self._reindex_pod(pods.get(pod.name), pod, pods.set(pod.name, pod))
 
     def remove_pod(self, name: str) -> "Cluster":
         old = self.pods[name]
-        return self._reindex_pod(old, None, pods=self.pods.delete(name))
+        return self._reindex_pod(old, None, self.pods.delete(name))
 
     def _reindex_pod(self, old: Pod | None, new: Pod | None, pods: immutables.Map) -> "Cluster":
-        # The scheduler's hot path (a bind is one put_pod): each index is touched only when a field it depends
-        # on changed (identity first: writes copy unchanged fields by reference), properties are inlined, and
-        # the new state is assembled by `_with_pod_indexes` rather than `attrs.evolve`.
+        # The scheduler's hot path (a bind is one put_pod) and the explorer's (probe results, readiness, container
+        # starts, node lifecycle marks are pod writes): each index is touched only when a field it depends on
+        # changed (identity first: writes copy unchanged fields by reference), what is read of a pod beyond its
+        # fields (owner key, usage, the queue decisions) comes from `_pod_facts` (remembered per pod object: the
+        # replaced pod's are at hand from its own write), and the new state is assembled by `_with_pod_indexes`
+        # rather than `attrs.evolve`.
         name = (new or old).name  # type: ignore[union-attr]
+        table = _facts_table()
+        known = table[1]
+        fo = None if old is None else known.get(id(old)) or _new_facts(old, table)
+        fn = None if new is None else known.get(id(new)) or _new_facts(new, table)
         by_node, by_owner, orphans = self.pods_by_node, self.pods_by_owner, self.orphans
         members, usage, owner_counts = self.service_members, self.node_usage, self.owner_node_counts
         unscheduled = self.unscheduled
@@ -408,8 +431,8 @@ class Cluster:
                 by_node = _set_add(by_node, n_node, name)
         both = old is not None and new is not None
         same_owner = both and (old.owner is new.owner or old.owner == new.owner)  # type: ignore[union-attr]
-        o_owner = old.owner.key if old is not None and old.owner is not None else None
-        n_owner = (o_owner if same_owner else new.owner.key) if new is not None and new.owner is not None else None
+        o_owner = fo[3] if fo is not None else None
+        n_owner = fn[3] if fn is not None else None
         if not same_owner:
             if old is not None:
                 by_owner = _set_remove(by_owner, o_owner, name) if o_owner else by_owner
@@ -438,34 +461,31 @@ class Cluster:
             n_svcs = tuple(sorted(selected))
             if n_svcs != o_svcs:
                 pod_services = pod_services.set(name, n_svcs) if n_svcs else pod_services.delete(name)
-        o_use = o_node is not None and old.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
-        n_use = n_node is not None and new.phase not in _TERMINAL_PHASES  # type: ignore[union-attr]
-        if o_use != n_use or (o_use and (o_node != n_node or (old.containers is not new.containers  # type: ignore
-                                                              and _pod_facts(old)[4] != _pod_facts(new)[4]))):
+        o_use = o_node is not None and not fo[8]  # type: ignore[index]  (bound and not terminal)
+        n_use = n_node is not None and not fn[8]  # type: ignore[index]
+        if o_use != n_use or (o_use and (o_node != n_node or fo[4] != fn[4])):  # type: ignore[index]
             if o_use:
                 u = usage[o_node]
-                cpu, memory, nz_cpu, nz_memory = _pod_facts(old)[4]  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = fo[4]  # type: ignore[index]
                 req, nz = u.requested, u.nonzero_requested
                 u = NodeUsage(Resources(req.cpu - cpu, req.memory - memory), u.pods - 1,
                               Resources(nz.cpu - nz_cpu, nz.memory - nz_memory))
                 usage = usage.set(o_node, u) if u.pods else usage.delete(o_node)
             if n_use:
                 u = usage.get(n_node, _NO_USAGE)
-                cpu, memory, nz_cpu, nz_memory = _pod_facts(new)[4]  # type: ignore[arg-type]
+                cpu, memory, nz_cpu, nz_memory = fn[4]  # type: ignore[index]
                 req, nz = u.requested, u.nonzero_requested
                 usage = usage.set(n_node, NodeUsage(Resources(req.cpu + cpu, req.memory + memory), u.pods + 1,
                                                     Resources(nz.cpu + nz_cpu, nz.memory + nz_memory)))
-        o_spread = o_use and o_owner is not None and old.deletion_timestamp is None  # type: ignore[union-attr]
-        n_spread = n_use and n_owner is not None and new.deletion_timestamp is None  # type: ignore[union-attr]
+        o_spread = o_use and o_owner is not None and fo[7]  # type: ignore[index]  (and not being deleted)
+        n_spread = n_use and n_owner is not None and fn[7]  # type: ignore[index]
         if o_spread != n_spread or (o_spread and (o_owner != n_owner or o_node != n_node)):
             if o_spread:
                 owner_counts = _count_add(owner_counts, o_owner, o_node, -1)  # type: ignore[arg-type]
             if n_spread:
                 owner_counts = _count_add(owner_counts, n_owner, n_node, +1)  # type: ignore[arg-type]
-        o_queued = o_node is None and old is not None and old.deletion_timestamp is None and \
-            old.phase not in _TERMINAL_PHASES
-        n_queued = n_node is None and new is not None and new.deletion_timestamp is None and \
-            new.phase not in _TERMINAL_PHASES
+        o_queued = o_node is None and fo is not None and fo[7] and not fo[8]
+        n_queued = n_node is None and fn is not None and fn[7] and not fn[8]
         if n_queued:
             if not o_queued or old.creation_index != new.creation_index:  # type: ignore[union-attr]
                 unscheduled = unscheduled.set(name, new.creation_index)  # type: ignore[union-attr]
@@ -473,8 +493,8 @@ class Cluster:
             unscheduled = unscheduled.delete(name)
 
         # ---- work queues ----
-        o_term = old is not None and old.phase in _TERMINAL_PHASES
-        n_term = new is not None and new.phase in _TERMINAL_PHASES
+        o_term = fo is not None and fo[8]
+        n_term = fn is not None and fn[8]
         terminal = self.terminal_pods
         if o_term != n_term:
             terminal = terminal.set(name, True) if n_term else terminal.delete(name)
@@ -494,25 +514,30 @@ class Cluster:
         timers, times = self.timers, self.timer_times
         o_bound, n_bound = o_node is not None, n_node is not None
         if not (same_deletion and o_bound == n_bound and old.containers is new.containers):  # type: ignore
-            facts = _kubelet_facts(new) if n_bound else _UNBOUND_FACTS
-            kq = _flag(kq, name, facts[0])
-            envq = _flag(envq, name, facts[1])
-            o_dl = _kubelet_facts(old)[2] if o_bound else ()
-            if o_dl != facts[2]:
-                timers, times = _retime(timers, times, name, o_dl, facts[2], self.clock)
+            facts = fn if n_bound else _UNBOUND_FACTS
+            kq = _flag(kq, name, facts[0])  # type: ignore[index]
+            envq = _flag(envq, name, facts[1])  # type: ignore[index]
+            o_dl = fo[2] if o_bound else ()  # type: ignore[index]
+            if o_dl != facts[2]:  # type: ignore[index]
+                timers, times = _retime(timers, times, name, o_dl, facts[2], self.clock)  # type: ignore[index]
         elif n_bound and (old.phase != new.phase or old.ready != new.ready  # type: ignore[union-attr]
                           or old.ready_since != new.ready_since):  # type: ignore[union-attr]
-            kq = _flag(kq, name, _kubelet_facts(new)[0])
+            kq = _flag(kq, name, fn[0])  # type: ignore[index]
         counts, adopt, release, rq = self.claimed_counts, self.adoptable, self.releasable, self.replication_queue
-        if self.controllers and (not (same_owner and same_labels) or
-                                 _replication.is_active(old) != _replication.is_active(new)):
+        if self.controllers and (not (same_owner and same_labels) or fo[5] != fn[5]):  # type: ignore[index]
             counts, adopt, release, rq = self._reclaim(old, new, name, counts, adopt, release, rq)
         mismatches, eq = self.endpoint_mismatches, self.endpoints_queue
         if (o_svcs or n_svcs) and (not both or not same_labels or _endpoint_view_changed(old, new)):  # type: ignore
             services, stored = self.services, self.stored_endpoints
-            entry_of = _entry_memo
-            for svc_name in set(o_svcs).union(n_svcs):
-                entry = entry_of(new, services[svc_name]) if svc_name in n_svcs else None
+            entry_fns = _entry_fns()
+            for svc_name in (o_svcs if o_svcs is n_svcs else set(o_svcs).union(n_svcs)):
+                if svc_name in n_svcs:
+                    entries = _entries_of(services[svc_name], entry_fns)
+                    entry = entries[2].get(id(new), _MISS)
+                    if entry is _MISS:
+                        entry = _new_entry(entries, new)
+                else:
+                    entry = None
                 st = stored.get(svc_name)
                 was_empty = svc_name not in mismatches
                 mismatches = _flag_in(mismatches, svc_name, name, entry != (st[1].get(name) if st else None))
@@ -521,7 +546,7 @@ class Cluster:
         c = _with_pod_indexes(self, pods, by_node, by_owner, orphans, members, usage, owner_counts, unscheduled,
                               terminal, lost, dangling, kq, envq, timers, times, counts, adopt, release, rq,
                               pod_services, mismatches, eq)
-        object.__setattr__(c, "scheduler_index", _sched_index.on_pod(self.scheduler_index, c, old, new))
+        _set_scheduler_index(c, _sched_index.on_pod(self.scheduler_index, c, old, new))
         return c
 
     def _reclaim(self, old: Pod | None, new: Pod | None, name: str, counts: immutables.Map,
@@ -691,12 +716,13 @@ class Cluster:
 
     def index_mismatches(self) -> list[str]:
         """Names of the indexes that differ from their recomputation (empty when all are exact). Every index is
-        recomputed from scratch (`_derive`) and compared with it (`_index_exact`)."""
-        plain = _derive(self)
-        out = [name for name, same in _COMPARISONS if not _index_exact(name, same, getattr(self, name), plain[name])]
+        recomputed from scratch (`_recompute`) and compared with it (`_index_mismatches`); the scheduler index
+        with the index `build` makes from the recomputed ones (`index.equivalent_to_build`)."""
+        plain = _recompute(self)
+        out = _index_mismatches(self, plain)
         # the scheduler index is built from the others: from the recomputed ones
-        base = self if not out else _evolve(self, **{n: _freeze(n, v) for n, v in plain.items()})
-        if not _sched_index.equivalent(self.scheduler_index, _sched_index.build(base)):
+        base = self if not out else _evolve(self, **{n: _freeze(n, v) for n, v in zip(DERIVED_INDEXES, plain)})
+        if not _sched_index.equivalent_to_build(self.scheduler_index, base):
             out.append("scheduler_index")
         return out
 
@@ -787,80 +813,212 @@ def _claims_of(cluster: Cluster, ctl: Controller, owned=None, orphans=None, clai
     return n, adopt, release
 
 
-# A memo of the queue decisions for one object (or pair of objects), by identity. Pods, Services and controllers
-# are immutable values shared between successive states, so the oracle's recomputation of a state only evaluates
-# the decisions for the objects its last writes made, and an Endpoints sync, the index update that follows it and
-# the pod write before it share their entries. An entry keeps the objects themselves (an identity cannot be
-# reused while it is remembered) and the decision function it was computed with (a patched decision is not
-# answered from the memo; as for the indexes themselves, a decision patched while a cluster built before the
-# patch is still in use is not supported). Bounded: cleared when full.
-_MEMO: dict = {}
-_MEMO_LIMIT = 8_192
+# Memos of the decisions the indexes are made of, by object identity. Pods, Services, controllers and Endpoints are
+# immutable values shared between successive states, so the oracle's recomputation of a state only evaluates the
+# decisions for the objects its last writes made, and an Endpoints sync, the index update that follows it and the
+# pod write before it share their answers. Each memo is a table of answers by `id(object)` for one tuple of
+# decision functions. Exact: an answer is a pure function of the object(s) and of the decision functions (a
+# patched function, as the bug-catching tests install, makes a new, empty table: `_facts_table` and the others
+# compare the functions by identity), and a table keeps every object it answers for (`kept`), so no identity in
+# it can be reused by another object while it is there: an answer found by an object's identity is that
+# object's. As for the indexes themselves, a decision patched while a cluster built before the patch is still in
+# use is not supported. Bounded: a table is cleared when full.
+_TABLE_LIMIT = 8_192
+_MISS = object()  # not in a table (some answers are None)
 
 
-def _memo_put(key, entry) -> None:
-    if len(_MEMO) >= _MEMO_LIMIT:
-        _MEMO.clear()
-    _MEMO[key] = entry
-
-
-def _pod_facts(pod: Pod) -> tuple:
-    """What the recomputation reads of one pod, remembered: (`kubelet.has_work`, `kubelet.needs_environment`,
-    `kubelet.pod_deadlines`, the owner key or None, `usage_of`)."""
-    work, env, deadlines = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
-    hit = _MEMO.get(id(pod))
-    if hit is not None and hit[0] is pod and hit[1] is work and hit[2] is env and hit[3] is deadlines:
-        return hit[4]
-    value = (work(pod), env(pod), deadlines(pod), None if pod.owner is None else pod.owner.key, usage_of(pod))
-    _memo_put(id(pod), (pod, work, env, deadlines, value))
+def _remember(answers: dict, kept: list, obj, value):
+    """Add the answer for `obj` to a table (`answers`, `kept`), clearing it first when full."""
+    if len(answers) >= _TABLE_LIMIT:
+        answers.clear()
+        kept.clear()
+    answers[id(obj)] = value
+    kept.append(obj)
     return value
 
 
-def _kubelet_facts(pod: Pod) -> tuple:
-    """(`has_work`, `needs_environment`, `pod_deadlines`, ...) of a bound pod for the write path: `_pod_facts`,
-    remembered. A write reads the facts of the pod it writes and of the pod it replaces, and that one was the
-    new pod of an earlier write (or of the oracle's recomputation): remembered, each pod object's facts are
-    computed once."""
-    return _pod_facts(pod)
+# `_pod_facts` per pod object: [decision functions, answers, kept pods]
+_FACTS: list = [(None, None, None, None), {}, []]
+
+
+def _facts_table() -> list:
+    """The `_pod_facts` table for the current decisions: the kubelet's queue decisions and `is_active`."""
+    table = _FACTS
+    fns = table[0]
+    if fns[0] is not _kubelet.has_work or fns[1] is not _kubelet.needs_environment or \
+            fns[2] is not _kubelet.pod_deadlines or fns[3] is not _replication.is_active:
+        table[:] = [(_kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines, _replication.is_active),
+                    {}, []]
+    return table
+
+
+def _pod_facts(pod: Pod) -> tuple:
+    """What the write path and the recomputation read of one pod, remembered per pod object (`_FACTS`):
+    (`kubelet.has_work`, `kubelet.needs_environment`, `kubelet.pod_deadlines`, the owner key or None, `usage_of`,
+    `replication.is_active`, node name, not being deleted, terminal, the owner uid or None, creation index,
+    labels, (cpu, memory, 1, non-zero cpu, non-zero memory): what the pod adds to its node's `NodeUsage`)."""
+    table = _facts_table()
+    facts = table[1].get(id(pod))
+    return _new_facts(pod, table) if facts is None else facts
+
+
+def _new_facts(pod: Pod, table: list) -> tuple:
+    work, env, deadlines, active = table[0]
+    owner = pod.owner
+    use = usage_of(pod)
+    value = (work(pod), env(pod), deadlines(pod), None if owner is None else owner.key, use, active(pod),
+             pod.node_name, pod.deletion_timestamp is None, pod.phase in _TERMINAL_PHASES,
+             None if owner is None else owner.uid, pod.creation_index, pod.labels, (use[0], use[1], 1, use[2], use[3]))
+    return _remember(table[1], table[2], pod, value)
+
+
+# Two-object decisions, one table per first object: id(first object) -> [first object, decision functions,
+# answers by id(second object), kept second objects, ...]. One dict lookup per pair, without a key tuple. Bounded:
+# the outer dicts are cleared when full, and each table as above.
+_PAIR_OUTER_LIMIT = 256
+_ENTRIES: dict = {}  # id(service) -> [service, fns, {id(pod): `endpoints.endpoint_entry`}, kept pods]
+_CLAIMS: dict = {}  # id(controller) -> [controller, fns, {id(pod): claim state}, kept pods, {(n, adopt, release): due}]
+_FNS: dict[str, tuple] = {}  # "entries" / "claims" -> the decision functions of the current tables
+_NONE: dict = {}  # an empty recomputed index (read-only, shared)
+
+
+def _entry_fns() -> tuple:
+    """The decisions `_ENTRIES` remembers: `endpoints.endpoint_entry` and the `address_is_ready` it reads."""
+    fns = _FNS.get("entries")
+    entry, ready = _endpoints.endpoint_entry, _endpoints.address_is_ready
+    if fns is None or fns[0] is not entry or fns[1] is not ready:
+        fns = _FNS["entries"] = (entry, ready)
+    return fns
+
+
+def _entries_of(svc: Service, fns: tuple) -> list:
+    """The `_ENTRIES` table of a Service for the decision functions `fns` (`_entry_fns`)."""
+    table = _ENTRIES.get(id(svc))
+    if table is not None and table[0] is svc and table[1] is fns:
+        return table
+    if len(_ENTRIES) >= _PAIR_OUTER_LIMIT:
+        _ENTRIES.clear()
+    table = _ENTRIES[id(svc)] = [svc, fns, {}, []]
+    return table
+
+
+def _new_entry(table: list, pod: Pod):
+    return _remember(table[2], table[3], pod, table[1][0](pod, table[0]))
 
 
 def _entry_memo(pod: Pod, svc: Service):
     """`endpoints.endpoint_entry(pod, svc)`, remembered."""
-    fn = _endpoints.endpoint_entry
-    key = (id(pod), id(svc))
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is pod and hit[1] is svc and hit[2] is fn:
-        return hit[3]
-    value = fn(pod, svc)
-    _memo_put(key, (pod, svc, fn, value))
-    return value
+    table = _entries_of(svc, _entry_fns())
+    entry = table[2].get(id(pod), _MISS)
+    return _new_entry(table, pod) if entry is _MISS else entry
 
 
 def remembered_entry(pod: Pod, service: Service):
-    """`endpoints.endpoint_entry(pod, service)`, remembered per pair of objects (see `_MEMO`)."""
+    """`endpoints.endpoint_entry(pod, service)`, remembered per pair of objects (see `_ENTRIES`)."""
     return _entry_memo(pod, service)
+
+
+def _claim_fns() -> tuple:
+    """The decisions `_CLAIMS` remembers: `replication.claim_state` (and the `is_active` and `Selector.matches` it
+    reads) and `replication.sync_due`."""
+    fns = _FNS.get("claims")
+    claim, active, matches, due = (_replication.claim_state, _replication.is_active, _labels.Selector.matches,
+                                   _replication.sync_due)
+    if fns is None or fns[0] is not claim or fns[1] is not active or fns[2] is not matches or fns[3] is not due:
+        fns = _FNS["claims"] = (claim, active, matches, due)
+    return fns
+
+
+def _claims_of_controller(ctl: Controller, fns: tuple) -> list:
+    """The `_CLAIMS` table of a controller for the decision functions `fns` (`_claim_fns`): `claim_state` per
+    pod, and `sync_due` per claim count (a function of the controller and three counts)."""
+    table = _CLAIMS.get(id(ctl))
+    if table is not None and table[0] is ctl and table[1] is fns:
+        return table
+    if len(_CLAIMS) >= _PAIR_OUTER_LIMIT:
+        _CLAIMS.clear()
+    table = _CLAIMS[id(ctl)] = [ctl, fns, {}, [], {}]
+    return table
+
+
+def _new_claim(table: list, pod: Pod) -> int:
+    return _remember(table[2], table[3], pod, table[1][0](table[0], pod))
+
+
+def _due_memo(table: list, n: int, to_adopt: int, to_release: int) -> bool:
+    """`replication.sync_due(ctl, n, to_adopt, to_release)`, remembered in the controller's `_CLAIMS` table."""
+    dues = table[4]
+    key = (n, to_adopt, to_release)
+    due = dues.get(key)
+    if due is None:
+        if len(dues) >= _TABLE_LIMIT:
+            dues.clear()
+        due = dues[key] = table[1][3](table[0], n, to_adopt, to_release)
+    return due
 
 
 def _claim_memo(ctl: Controller, pod: Pod) -> int:
     """`replication.claim_state(ctl, pod)`, remembered."""
-    fn = _replication.claim_state
-    key = (id(ctl), id(pod), 0)
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is ctl and hit[1] is pod and hit[2] is fn:
-        return hit[3]
-    value = fn(ctl, pod)
-    _memo_put(key, (ctl, pod, fn, value))
+    table = _claims_of_controller(ctl, _claim_fns())
+    state = table[2].get(id(pod))
+    return _new_claim(table, pod) if state is None else state
+
+
+# What the recomputation reads of the Services map, remembered by its identity (writes that change no Service
+# keep the same map): the managed Services' selectors in name order, the unmanaged Services (SEMANTICS 26), and
+# per labels object (pods of one template share theirs) the names of the Services whose selector matches it.
+# Exact: each is a function of the map's Services and, for the matches, of the labels and `Selector.matches`
+# (part of the key); the map and the labels objects are kept. The dicts are shared by the recomputations that
+# read them and never written once built.
+_SELECTIONS: dict = {}  # id(services) -> (services, matches, selectors, unmanaged, {id(labels): names}, kept labels)
+_SELECTIONS_LIMIT = 64
+
+
+def _selections_of(services: immutables.Map) -> tuple:
+    fn = _labels.Selector.matches
+    hit = _SELECTIONS.get(id(services))
+    if hit is not None and hit[0] is services and hit[1] is fn:
+        return hit
+    if len(_SELECTIONS) >= _SELECTIONS_LIMIT:
+        _SELECTIONS.clear()
+    selectors = tuple(sorted((name, svc.label_selector) for name, svc in services.items() if svc.selector is not None))
+    unmanaged = {n: True for n, svc in services.items() if svc.selector is None}
+    hit = _SELECTIONS[id(services)] = (services, fn, selectors, unmanaged, {}, [])
+    return hit
+
+
+def _new_selection(memo: tuple, labels) -> tuple[str, ...]:
+    """The names of the Services (of `memo`) whose selector matches `labels`, in name order."""
+    return _remember(memo[4], memo[5], labels, tuple(name for name, sel in memo[2] if sel.matches(labels)))
+
+
+# The not-ready nodes, remembered by the identity of the nodes map (a function of its Node objects).
+_NODE_SETS: dict = {}  # id(nodes) -> (nodes, {name: True} of the nodes not Ready)
+
+
+def _not_ready_of(nodes: immutables.Map) -> dict:
+    hit = _NODE_SETS.get(id(nodes))
+    if hit is not None and hit[0] is nodes:
+        return hit[1]
+    if len(_NODE_SETS) >= _SELECTIONS_LIMIT:
+        _NODE_SETS.clear()
+    value = {n: True for n, node in nodes.items() if not node.ready}
+    _NODE_SETS[id(nodes)] = (nodes, value)
     return value
 
 
-def _derive(cluster: Cluster) -> dict[str, object]:
-    """Every index of `DERIVED_INDEXES`, recomputed from the objects with plain dicts, tuples and lists (see
-    `Cluster.derived`, which freezes them, and `index_mismatches`, which compares them as they are). The queue
-    decisions are the controllers' own functions, remembered per object (`_MEMO`)."""
+def _recompute(cluster: Cluster) -> tuple:
+    """Every index of `DERIVED_INDEXES`, in that order, recomputed from the objects with plain dicts and tuples
+    (see `Cluster.derived`, which freezes them, and `index_mismatches`, which compares them as they are): one
+    pass over the pods, then the controllers' claims and the Services' endpoints. Nothing is carried over from
+    the Cluster's own indexes; what is remembered is per object (the decisions of `_pod_facts`, `_CLAIMS`,
+    `_ENTRIES`, `_SELECTIONS`, `_NODE_SETS`), so the recomputation of a state costs O(objects) plain dict writes
+    and evaluates decisions only for objects no earlier recomputation or write has seen. The result's dicts are
+    read-only (some are shared with other recomputations)."""
     pods, nodes, services, controllers = cluster.pods, cluster.nodes, cluster.services, cluster.controllers
     clock = cluster.clock
-    memo = _MEMO
-    work_fn, env_fn, deadlines_fn = _kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines
+    facts_table = _facts_table()
+    facts_get = facts_table[1].get
     by_node: dict = {}
     by_owner: dict = {}
     orphans: dict = {}
@@ -872,19 +1030,13 @@ def _derive(cluster: Cluster) -> dict[str, object]:
     kq: dict = {}
     envq: dict = {}
     timers: dict = {}
-    selectors = sorted((name, svc.label_selector) for name, svc in services.items() if svc.selector is not None)
     members: dict = {}
     pod_services: dict = {}
-    matched: dict = {}  # (service, labels object) -> matches: pods of one template share their labels object
+    selections = _selections_of(services)
+    selectors, selected_get = selections[2], selections[4].get
     for name, pod in pods.items():
-        node = pod.node_name
-        live = pod.deletion_timestamp is None
-        is_terminal = pod.phase in _TERMINAL_PHASES
-        hit = memo.get(id(pod))
-        if hit is not None and hit[0] is pod and hit[1] is work_fn and hit[2] is env_fn and hit[3] is deadlines_fn:
-            work, env, deadlines, owner_key, use = hit[4]
-        else:
-            work, env, deadlines, owner_key, use = _pod_facts(pod)
+        facts = facts_get(id(pod)) or _new_facts(pod, facts_table)
+        work, env, deadlines, owner_key, _, _, node, live, is_terminal, owner_uid, created, labels, use = facts
         if owner_key is None:
             orphans[name] = True
         else:
@@ -895,13 +1047,13 @@ def _derive(cluster: Cluster) -> dict[str, object]:
                 owned[name] = True
             if live:
                 ctl = controllers.get(owner_key)
-                if ctl is None or ctl.uid != pod.owner.uid:  # type: ignore[union-attr]
+                if ctl is None or ctl.uid != owner_uid:
                     dangling[name] = True
         if is_terminal:
             terminal[name] = True
         if node is None:
             if live and not is_terminal:
-                unscheduled[name] = pod.creation_index
+                unscheduled[name] = created
         else:
             on_node = by_node.get(node)
             if on_node is None:
@@ -910,125 +1062,115 @@ def _derive(cluster: Cluster) -> dict[str, object]:
                 on_node[name] = True
             if not is_terminal:
                 u = usage.get(node)
-                if u is None:
-                    usage[node] = [use[0], use[1], 1, use[2], use[3]]
-                else:
-                    u[0] += use[0]
-                    u[1] += use[1]
-                    u[2] += 1
-                    u[3] += use[2]
-                    u[4] += use[3]
-                if owner_key is not None and live:
-                    per_node = owner_counts.setdefault(owner_key, {})
-                    per_node[node] = per_node.get(node, 0) + 1
+                usage[node] = use if u is None else tuple(map(_add, u, use))
+                if live and owner_key is not None:
+                    per_node = owner_counts.get(owner_key)
+                    if per_node is None:
+                        owner_counts[owner_key] = {node: 1}
+                    else:
+                        per_node[node] = per_node.get(node, 0) + 1
             if work:
                 kq[name] = True
             if env:
                 envq[name] = True
             for t in deadlines:
                 if t > clock:
-                    timers.setdefault(t, {})[name] = True
+                    at = timers.get(t)
+                    if at is None:
+                        timers[t] = {name: True}
+                    else:
+                        at[name] = True
         if selectors:
-            labels = pod.labels
-            selected = []
-            for svc_name, sel in selectors:
-                key = (svc_name, id(labels))
-                found = matched.get(key)
-                if found is None:
-                    found = matched[key] = sel.matches(labels)
-                if found:
-                    members.setdefault(svc_name, {})[name] = True
-                    selected.append(svc_name)
+            selected = selected_get(id(labels))
+            if selected is None:
+                selected = _new_selection(selections, labels)
             if selected:
-                pod_services[name] = tuple(selected)
-    # replication claims
+                pod_services[name] = selected
+                for svc_name in selected:
+                    inner = members.get(svc_name)
+                    if inner is None:
+                        members[svc_name] = {name: True}
+                    else:
+                        inner[name] = True
+    # replication claims (SEMANTICS 29.2, 36): each controller's owned pods and the orphans
     counts: dict = {}
     adopt: dict = {}
     release: dict = {}
     rq: dict = {}
-    claim_fn, due = _replication.claim_state, _replication.sync_due
-    claimed_state, adopt_state = _replication.CLAIMED, _replication.TO_ADOPT
-    release_state = _replication.TO_RELEASE
-    for key, ctl in controllers.items():
-        n = 0
-        to_adopt: dict = {}
-        to_release: dict = {}
-        for names in (by_owner.get(key, ()), orphans):
-            for pod_name in names:
-                pod = pods[pod_name]
-                hit = memo.get((id(ctl), id(pod), 0))
-                if hit is not None and hit[0] is ctl and hit[1] is pod and hit[2] is claim_fn:
-                    state = hit[3]
-                else:
-                    state = _claim_memo(ctl, pod)
-                if state == claimed_state:
-                    n += 1
-                elif state == adopt_state:
-                    to_adopt[pod_name] = True
-                elif state == release_state:
-                    to_release[pod_name] = True
-        if n:
-            counts[key] = n
-        if to_adopt:
-            adopt[key] = to_adopt
-        if to_release:
-            release[key] = to_release
-        if due(ctl, n, len(to_adopt), len(to_release)):
-            rq[key] = True
-    # endpoints
+    if controllers:
+        claimed_state, adopt_state = _replication.CLAIMED, _replication.TO_ADOPT
+        release_state = _replication.TO_RELEASE
+        claim_fns = _claim_fns()
+        for key, ctl in controllers.items():
+            memo = _claims_of_controller(ctl, claim_fns)
+            states_get = memo[2].get
+            n = 0
+            to_adopt: dict = {}
+            to_release: dict = {}
+            for names in (by_owner.get(key, ()), orphans):
+                for pod_name in names:
+                    pod = pods[pod_name]
+                    state = states_get(id(pod))
+                    if state is None:
+                        state = _new_claim(memo, pod)
+                    if state == claimed_state:
+                        n += 1
+                    elif state == adopt_state:
+                        to_adopt[pod_name] = True
+                    elif state == release_state:
+                        to_release[pod_name] = True
+            if n:
+                counts[key] = n
+            if to_adopt:
+                adopt[key] = to_adopt
+            if to_release:
+                release[key] = to_release
+            due = memo[4].get((n, len(to_adopt), len(to_release)))
+            if due is None:
+                due = _due_memo(memo, n, len(to_adopt), len(to_release))
+            if due:
+                rq[key] = True
+    # endpoints (SEMANTICS 26, 39, 40, 43)
     stored_eps: dict = {}
     mismatches: dict = {}
     eq: dict = {}
     endpoints = cluster.endpoints
-    for name in (set(services.keys()).union(endpoints.keys()) if endpoints else services.keys()):
+    entry_fns = _entry_fns()
+    for name in (services.keys() if not endpoints else set(services.keys()).union(endpoints.keys())):
+        svc = services.get(name)
         stored = endpoints.get(name)
-        entry = _stored_entry_memo(stored) if stored is not None else None
-        if entry is not None:
-            stored_eps[name] = entry
-        found = _mismatches_of_plain(cluster, name, entry, members)
+        if stored is None:
+            entry = None
+        else:
+            entry = stored_eps[name] = _stored_entry_memo(stored)
+        found = _mismatches_of_plain(pods, svc, entry, members.get(name), entry_fns) if svc is not None and \
+            svc.selector is not None else None
         if found:
             mismatches[name] = dict.fromkeys(found, True)
-        if _endpoints_due(services.get(name), stored is not None, entry, bool(found)):
+        if _endpoints_due(svc, stored is not None, entry, bool(found)):
             eq[name] = True
-    return {
-        "pods_by_node": by_node,
-        "pods_by_owner": by_owner,
-        "orphans": orphans,
-        "service_members": members,
-        "node_usage": usage,
-        "owner_node_counts": owner_counts,
-        "unscheduled": unscheduled,
-        "not_ready_nodes": {n: True for n, node in nodes.items() if not node.ready},
-        "lost_nodes": {n: True for n in by_node if n not in nodes},
-        "terminal_pods": terminal,
-        "dangling_pods": dangling,
-        "kubelet_queue": kq,
-        "environment_queue": envq,
-        "timers": timers,
-        "timer_times": tuple(sorted(timers)),
-        "claimed_counts": counts,
-        "adoptable": adopt,
-        "releasable": release,
-        "replication_queue": rq,
-        "pod_services": pod_services,
-        "unmanaged_services": {n: True for n, svc in services.items() if svc.selector is None},
-        "stored_endpoints": stored_eps,
-        "endpoint_mismatches": mismatches,
-        "endpoints_queue": eq,
-    }
+    lost = {n: True for n in by_node if n not in nodes} if not all(map(nodes.__contains__, by_node)) else _NONE
+    return (by_node, by_owner, orphans, members, usage, owner_counts, unscheduled, _not_ready_of(nodes), lost,
+            terminal, dangling, kq, envq, timers, tuple(sorted(timers)) if timers else (), counts, adopt, release,
+            rq, pod_services, selections[3], stored_eps, mismatches, eq)
 
 
-def _usage_value(u: list) -> NodeUsage:
+def _derive(cluster: Cluster) -> dict[str, object]:
+    """`_recompute` by index name."""
+    return dict(zip(DERIVED_INDEXES, _recompute(cluster)))
+
+
+def _usage_value(u: tuple) -> NodeUsage:
     return NodeUsage(Resources(u[0], u[1]), u[2], Resources(u[3], u[4]))
 
 
-def _usage_same(value: NodeUsage, u: list) -> bool:
+def _usage_same(value: NodeUsage, u: tuple) -> bool:
     req, nz = value.requested, value.nonzero_requested
     return req.cpu == u[0] and req.memory == u[1] and value.pods == u[2] and nz.cpu == u[3] and nz.memory == u[4]
 
 
 def _freeze(name: str, plain):
-    """An index of `_derive` as the Cluster holds it."""
+    """An index of `_recompute` as the Cluster holds it."""
     if name == "timer_times":
         return plain
     if name == "node_usage":
@@ -1090,7 +1232,7 @@ def _same_stored(value: immutables.Map, plain: dict) -> bool:
     return True
 
 
-# How each index is compared with its recomputation (`_derive`'s plain form), without freezing it first.
+# How each index is compared with its recomputation (`_recompute`'s plain form), without freezing it first.
 _SET_INDEXES = ("orphans", "not_ready_nodes", "lost_nodes", "terminal_pods", "dangling_pods", "kubelet_queue",
                 "environment_queue", "replication_queue", "unmanaged_services", "endpoints_queue")
 _NESTED = frozenset(("pods_by_node", "pods_by_owner", "service_members", "owner_node_counts", "timers",
@@ -1103,55 +1245,118 @@ _COMPARE = {
     "node_usage": _same_usage, "stored_endpoints": _same_stored,
     "timer_times": lambda value, plain: value == plain,
 }
-_COMPARISONS = tuple((name, _COMPARE[name]) for name in DERIVED_INDEXES)
 
 # Indexes found equal to a recomputation, by identity: index name -> {id(index value): (value, recomputation)}.
 # Successive states share every index their last write did not touch, so most indexes of a state were already
 # compared, as the very same object, with the recomputation of an earlier state. If that earlier recomputation
-# equals this state's (plain `==` of dicts, lists and tuples, done in C), the index equals this state's
-# recomputation too: each comparison of `_COMPARE` reads only the value of the recomputation, so it gives the
-# same answer for equal recomputations. Every index is still compared with its recomputation from scratch;
-# only the second walk over an index already known equal to an equal recomputation is saved. An entry keeps
-# the index value (its identity is not reused while remembered). Bounded: cleared when full.
+# equals this state's (plain `==` of dicts and tuples, done in C), the index equals this state's recomputation
+# too: each comparison of `_COMPARE` reads only the value of the recomputation, so it gives the same answer for
+# equal recomputations. Every index is still compared with its recomputation from scratch; only the second walk
+# over an index already known equal to an equal recomputation is saved. An entry keeps the index value (its
+# identity is not reused while remembered, so an entry found by `id(value)` is this value's, and comparing the
+# entry with `(value, recomputation)` by `==` compares the recomputations). Empty indexes found empty are
+# remembered too. Bounded: cleared when full.
 _VERIFIED: dict[str, dict] = {name: {} for name in DERIVED_INDEXES}
 _VERIFIED_LIMIT = 4_096
 
+# Per index of `DERIVED_INDEXES`, in order: (name, comparison, its `_VERIFIED` dict, whether it is a map). An
+# empty recomputation of a map index is answered without a comparison call: every comparison of `_COMPARE` holds
+# for an empty dict exactly when the index is an empty map (a None index is reported, not raised on).
+_CHECKS = tuple((name, _COMPARE[name], _VERIFIED[name], name != "timer_times") for name in DERIVED_INDEXES)
+_KNOWN = tuple(_VERIFIED[name] for name in DERIVED_INDEXES)
+_POSITIONS = range(len(DERIVED_INDEXES))
+_INDEX_VALUES = operator.attrgetter(*DERIVED_INDEXES)
+_dict_get = dict.get
 
-def _index_exact(name: str, same, value, plain) -> bool:
-    """`same(value, plain)`: the index `name` equals its recomputation (answered through `_VERIFIED`)."""
-    known = _VERIFIED[name]
-    hit = known.get(id(value))
-    if hit is not None and hit[0] is value and hit[1] == plain:
-        return True
-    if not same(value, plain):
-        return False
-    if len(known) >= _VERIFIED_LIMIT:
-        known.clear()
-    known[id(value)] = (value, plain)
-    return True
+
+def _index_mismatches(cluster: Cluster, plain: tuple) -> list[str]:
+    """The names of the indexes of `DERIVED_INDEXES` that differ from `plain` (`_recompute(cluster)`).
+
+    First, for every index at once and in C (`map`), whether `_VERIFIED` holds the pair (this very index object,
+    a recomputation equal to this one); only the others are compared, and remembered when exact."""
+    values = _INDEX_VALUES(cluster)
+    remembered = list(map(_eq, map(_dict_get, _KNOWN, map(id, values)), zip(values, plain)))
+    if all(remembered):
+        return []
+    out = []
+    for i in compress(_POSITIONS, map(_not, remembered)):
+        name, same, known, is_map = _CHECKS[i]
+        value, p = values[i], plain[i]
+        if is_map and not p:
+            exact = value is not None and len(value) == 0
+        else:
+            exact = same(value, p)
+        if not exact:
+            out.append(name)
+            continue
+        if len(known) >= _VERIFIED_LIMIT:
+            known.clear()
+        known[id(value)] = (value, p)
+    return out
+
+
+_STORED: dict = {}  # id(endpoints) -> (endpoints, stored_entries, its answer)
 
 
 def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:
-    """`endpoints.stored_entries`, remembered per Endpoints object (see `_MEMO`)."""
+    """`endpoints.stored_entries`, remembered per Endpoints object."""
     fn = _endpoints.stored_entries
-    key = (id(endpoints), 1)
-    hit = _MEMO.get(key)
+    hit = _STORED.get(id(endpoints))
     if hit is not None and hit[0] is endpoints and hit[1] is fn:
         return hit[2]
+    if len(_STORED) >= _TABLE_LIMIT:
+        _STORED.clear()
     value = fn(endpoints)
-    _memo_put(key, (endpoints, fn, value))
+    _STORED[id(endpoints)] = (endpoints, fn, value)
     return value
 
 
-def _mismatches_of_plain(cluster: Cluster, name: str, stored: tuple | None, members: dict) -> list[str]:
-    svc = cluster.services.get(name)
-    if svc is None or svc.selector is None:
-        return []
-    entries = stored[1] if stored is not None else EMPTY
-    selected = members.get(name, {})
-    entry_of, pods = _entry_memo, cluster.pods
-    out = [p for p in selected if entry_of(pods[p], svc) != entries.get(p)]
-    out.extend(p for p in entries if p not in selected)
+# Whether a stored Endpoints entry equals a desired one, by the identity of the stored entry: (stored, desired,
+# equal). Both are immutable (a flag and a frozen EndpointAddress), so equality is a function of the two objects;
+# the stored entries of one Endpoints object meet the same desired entries state after state (attrs' `==` of
+# EndpointAddress runs in Python). Bounded: cleared when full.
+_SAME_ENTRY: dict = {}
+
+
+def _same_entry(stored: tuple, entry) -> tuple:
+    if len(_SAME_ENTRY) >= _TABLE_LIMIT:
+        _SAME_ENTRY.clear()
+    same = _SAME_ENTRY[id(stored)] = (stored, entry, entry == stored)
+    return same
+
+
+def _mismatches_of_plain(pods: immutables.Map, svc: Service, stored: tuple | None, selected: dict | None,
+                         fns: tuple) -> list[str]:
+    """`_mismatches_of` for the recomputation: `selected` are the managed Service's pods (None: none), `fns`
+    the entry decisions (`_entry_fns`). A stored entry is never None, so when every stored pod was met among
+    the selected ones no stored pod is left over."""
+    entries = stored[1] if stored is not None else _NONE
+    out = []
+    if selected:
+        memo = _entries_of(svc, fns)
+        entries_get, known, same_get = entries.get, memo[2].get, _SAME_ENTRY.get
+        listed = 0
+        for p in selected:
+            pod = pods[p]
+            entry = known(id(pod), _MISS)
+            if entry is _MISS:
+                entry = _new_entry(memo, pod)
+            st = entries_get(p)
+            if st is None:
+                if entry is not None:
+                    out.append(p)
+                continue
+            listed += 1
+            if entry is not st:
+                same = same_get(id(st))
+                if same is None or same[0] is not st or same[1] is not entry:
+                    same = _same_entry(st, entry)
+                if not same[2]:
+                    out.append(p)
+        if listed != len(entries):
+            out.extend(p for p in entries if p not in selected)
+    else:
+        out.extend(entries)
     return out
 
 
@@ -1188,6 +1393,7 @@ def _compile_with_pod_indexes():
 
 
 _with_pod_indexes = _compile_with_pod_indexes()
+_set_scheduler_index = Cluster.__dict__["scheduler_index"].__set__  # the slot write `object.__setattr__` does
 
 # The modules whose decisions define the work queues. Imported last: they import this module, and the queue
 # code reads their attributes at call time only (so a patched decision is seen too).

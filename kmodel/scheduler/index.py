@@ -1,7 +1,8 @@
 """The scheduler's fast-path index, carried inside the Cluster state (DESIGN principle 1).
 
 Protocol used by `kmodel.cluster`: `build(cluster)`, `on_pod(index, cluster_after, old, new)`,
-`on_node(index, cluster_after, old, new)`, `on_service(index, cluster_after)` and `equivalent(a, b)`.
+`on_node(index, cluster_after, old, new)`, `on_service(index, cluster_after)`, `equivalent(a, b)` and
+`equivalent_to_build(index, cluster)` (the structure rule's check).
 
 What it indexes: for the `textbook` profile (SEMANTICS 60; DESIGN principle 6) the choice for a pending pod is
 the feasible node with the least key `(pods of the pod's spread group on the node, pods on the node, node name)`.
@@ -35,13 +36,15 @@ structure an older state can see.
 from __future__ import annotations
 
 import math
+from operator import attrgetter, is_
 from typing import NamedTuple
 
 import immutables
 
-from kmodel.objects import Pod
+from kmodel.objects import FAILED, SUCCEEDED, Pod
 
 TEXTBOOK = "textbook"
+_TERMINAL = (SUCCEEDED, FAILED)  # Pod.terminal
 INF = (math.inf,)
 EMPTY = immutables.Map()
 
@@ -308,16 +311,45 @@ def _refresh_node(index: TextbookIndex, node_name: str, cluster) -> TextbookInde
 
 
 def _pod_matters_on_node(old: Pod | None, new: Pod | None) -> bool:
-    """Whether a pod write can change a node leaf: its binding, whether it holds capacity or counts for
-    spreading, its requests, owner or labels."""
+    """Whether a pod write can change a node leaf: its binding, whether it holds capacity (not terminal) or counts
+    for spreading (not being deleted), its requests, owner or labels. Identity first (writes copy the fields they
+    do not change by reference), and the requests as plain sums (`Pod.requests` without building Resources)."""
     if old is None or new is None:
         return True
-    if old.node_name != new.node_name or old.terminal != new.terminal or \
+    if old.node_name != new.node_name or \
             (old.deletion_timestamp is None) != (new.deletion_timestamp is None):
         return True
-    if old.owner != new.owner or old.labels != new.labels:
+    o_phase, n_phase = old.phase, new.phase
+    if o_phase is not n_phase and (o_phase in _TERMINAL) != (n_phase in _TERMINAL):
         return True
-    return old.containers is not new.containers and old.requests != new.requests
+    if (old.owner is not new.owner and old.owner != new.owner) or \
+            (old.labels is not new.labels and old.labels != new.labels):
+        return True
+    return old.containers is not new.containers and not _same_requests(old.containers, new.containers)
+
+
+_REQUESTS = attrgetter("requests")
+
+
+def _same_requests(a: tuple, b: tuple) -> bool:
+    """Two pods with these containers request the same (`Pod.requests`): identity first, as a status write copies
+    each container's requests by reference."""
+    if len(a) == len(b) and all(map(is_, map(_REQUESTS, a), map(_REQUESTS, b))):
+        return True
+    return _requested(a) == _requested(b)
+
+
+def _requested(containers: tuple) -> tuple:
+    """`Pod.requests` of a pod with these containers, as (cpu, memory)."""
+    if len(containers) == 1:
+        r = containers[0].requests
+        return r.cpu, r.memory
+    cpu = memory = 0
+    for c in containers:
+        r = c.requests
+        cpu += r.cpu
+        memory += r.memory
+    return cpu, memory
 
 
 def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | None) -> TextbookIndex | None:
@@ -325,7 +357,11 @@ def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | Non
     updated; a pod write changes no Service, so a pod's group is the same computed before or after)."""
     if index is None:
         return None
-    was_queued, now_queued = is_queued(old), is_queued(new)
+    # `is_queued`, inlined: most writes are of bound pods
+    was_queued = old is not None and old.node_name is None and old.deletion_timestamp is None and \
+        old.phase not in _TERMINAL
+    now_queued = new is not None and new.node_name is None and new.deletion_timestamp is None and \
+        new.phase not in _TERMINAL
     if was_queued and not now_queued and new is not None and new.node_name is not None and \
             old.containers is new.containers and old.owner is new.owner and old.labels is new.labels and \
             old.node_selector is new.node_selector:  # type: ignore[union-attr]
@@ -431,6 +467,18 @@ def equivalent(a: TextbookIndex | None, b: TextbookIndex | None) -> bool:
         if _named_leaves(a, ga.tree) != _named_leaves(b, gb.tree):
             return False
     return True
+
+
+def equivalent_to_build(index: TextbookIndex | None, cluster) -> bool:
+    """`equivalent(index, build(cluster))`, without building what `equivalent` would not read. With nothing
+    queued, `build` gives a textbook index without groups, and `equivalent` holds against it exactly when `index`
+    is a textbook index without groups: node positions are history, which `equivalent` does not compare (the
+    structure rule's common case: a steady cluster)."""
+    if cluster.config.profile != TEXTBOOK:
+        return index is None
+    if not cluster.unscheduled:
+        return index is not None and index.profile == TEXTBOOK and not index.groups
+    return equivalent(index, build(cluster))
 
 
 def _named_leaves(index: TextbookIndex, tree: tuple) -> dict:

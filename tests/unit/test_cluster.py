@@ -305,3 +305,164 @@ def test_an_index_verified_once_is_still_compared_with_each_recomputation():
     found = stale.index_mismatches()
     assert "pods_by_node" in found and "node_usage" in found
     assert c.index_mismatches() == []
+
+
+# ---- the structure rule's oracle: every index, corrupted alone, is reported; patched decisions are re-evaluated ----
+
+from kmodel import cluster as cluster_module  # noqa: E402
+from kmodel import labels as labels_module  # noqa: E402
+from kmodel.cluster import DERIVED_INDEXES, NodeUsage  # noqa: E402
+from kmodel.controllers import endpoints as endpoints_controller  # noqa: E402
+from kmodel.controllers import kubelet as kubelet_controller  # noqa: E402
+from kmodel.controllers import replication as replication_controller  # noqa: E402
+
+
+def rich_cluster() -> Cluster:
+    """A cluster in which every derived index and the scheduler index hold something: a ready endpoint, a queued
+    orphan to adopt, a dangling pod on a lost node waiting for a back-off, a released pod running its postStart
+    hook, a terminal pod on a not-ready node, an unmanaged Service, and stored Endpoints that list the ready pod
+    and, out of date, the terminal one."""
+    c = Cluster.from_objects([Node("n1"), Node("n2", ready=False)])
+    c = c.put_service(Service("web", selector={"app": "web"}, ports=(ServicePort(80, target_port="http"),)))
+    c = c.put_service(Service("ext", selector=None, ports=(ServicePort(80),)))
+    c = c.put_controller(attrs.evolve(RC, uid="uid-1"))
+    mine, gone = OwnerRef("ReplicationController", "web", "uid-1"), OwnerRef("ReplicationController", "web", "uid-old")
+
+    def pod(name: str, status: ContainerStatus, **kw) -> Pod:
+        return Pod(name, uid=f"u-{name}", containers=(attrs.evolve(WEB, status=status),), creation_index=ord(name),
+                   **kw)
+
+    c = c.put_pod(pod("a", STATUSES[2], labels={"app": "web"}, owner=mine, node_name="n1", phase="Running",
+                      ready=True, ready_since=0, pod_ip="10.0.0.1"))
+    c = c.put_pod(pod("b", STATUSES[0], labels={"app": "web"}))
+    c = c.put_pod(pod("c", STATUSES[4], labels={"app": "web"}, owner=gone, node_name="gone", phase="Running"))
+    c = c.put_pod(pod("d", STATUSES[1], labels={"app": "db"}, owner=mine, node_name="n1", phase="Running",
+                      pod_ip="10.0.0.4"))
+    c = c.put_pod(pod("e", STATUSES[5], labels={"app": "web"}, node_name="n2", phase="Succeeded"))
+    ready, address = endpoints_controller.endpoint_entry(c.pods["a"], c.services["web"])
+    assert ready
+    return c.put_endpoints(Endpoints("web", addresses=(
+        address, EndpointAddress("e", "10.0.0.5", "n2", (EndpointPort(None, 8080, "TCP"),)))))
+
+
+def corrupted(value, how: str):
+    """`value` (an index) changed in one place: `drop` an entry, `add` one, or `alter` one keeping the keys (a set's
+    member renamed, a count or a usage off by one, a flag flipped)."""
+    if isinstance(value, tuple) and not isinstance(value, NodeUsage):  # timer_times
+        return {"drop": value[:-1], "add": value + (value[-1] + 1,), "alter": value[:-1] + (value[-1] + 1,)}[how]
+    key = next(iter(value))
+    inner = value[key]
+    if how == "drop":
+        return value.delete(key)
+    if how == "add":
+        return value.set("zz-bogus", inner)
+    if inner is True:
+        return value.delete(key).set("zz-bogus", True)
+    if isinstance(inner, immutables.Map):
+        return value.set(key, corrupted(inner, "alter"))
+    if isinstance(inner, NodeUsage):
+        return value.set(key, attrs.evolve(inner, pods=inner.pods + 1))
+    if isinstance(inner, int):
+        return value.set(key, inner + 1)
+    if isinstance(inner[0], str):  # pod_services
+        return value.set(key, inner + ("zz-bogus",))
+    return value.set(key, (not inner[0], inner[1]))  # stored_endpoints: (canonical, entries)
+
+
+def test_rich_cluster_fills_every_index():
+    c = rich_cluster()
+    assert c.index_mismatches() == []
+    assert all(len(getattr(c, name)) for name in DERIVED_INDEXES)
+    assert len(c.scheduler_index.groups) == 1
+
+
+@pytest.mark.parametrize("how", ["drop", "add", "alter"])
+@pytest.mark.parametrize("name", DERIVED_INDEXES)
+def test_index_mismatches_reports_any_single_corrupted_index(name, how):
+    """Whatever was remembered from checking the exact state first (indexes verified, decisions, entries), an index
+    changed in any one place is reported, and only that one."""
+    c = rich_cluster()
+    assert c.index_mismatches() == []
+    broken = attrs.evolve(c, **{name: corrupted(getattr(c, name), how)})
+    assert broken.index_mismatches() == [name]
+    assert c.index_mismatches() == []
+
+
+@pytest.mark.parametrize("how", ["drop", "add", "recount", "stale-leaf"])
+def test_index_mismatches_reports_a_corrupted_scheduler_index(how):
+    c = rich_cluster()
+    assert c.index_mismatches() == []
+    index = c.scheduler_index
+    (gkey, group), = index.groups.items()
+    if how == "drop":
+        groups = index.groups.delete(gkey)
+    elif how == "add":
+        groups = index.groups.set(("owner", "ReplicaSet/other", 0, 0, ()), group)
+    elif how == "recount":
+        groups = index.groups.set(gkey, group._replace(queued=2))
+    else:
+        from kmodel.scheduler import index as sched_index
+
+        leaf = sched_index.updater(index.height)(group.tree, index.positions["n1"], sched_index.INF)
+        groups = index.groups.set(gkey, group._replace(tree=leaf))
+    broken = attrs.evolve(c, scheduler_index=index._replace(groups=groups))
+    assert broken.index_mismatches() == ["scheduler_index"]
+
+
+def test_a_groupless_scheduler_index_is_checked_when_nothing_is_queued():
+    """With no pod queued the rebuilt scheduler index has no groups: one left over is reported, and so is a
+    missing index."""
+    settled = rich_cluster().remove_pod("b")
+    assert not settled.unscheduled and settled.index_mismatches() == []
+    leftover = rich_cluster().scheduler_index.groups
+    broken = attrs.evolve(settled, scheduler_index=settled.scheduler_index._replace(groups=leftover))
+    assert broken.index_mismatches() == ["scheduler_index"]
+    assert attrs.evolve(settled, scheduler_index=None).index_mismatches() == ["scheduler_index"]
+
+
+@pytest.mark.parametrize("module, attr, patched, expected", [
+    (kubelet_controller, "has_work", lambda pod: True, {"kubelet_queue"}),
+    (kubelet_controller, "needs_environment", lambda pod: False, {"environment_queue"}),
+    (kubelet_controller, "pod_deadlines", lambda pod: (), {"timers", "timer_times"}),
+    (replication_controller, "is_active", lambda pod: False, {"claimed_counts", "releasable", "adoptable"}),
+    (replication_controller, "sync_due", lambda ctl, n, a, r: False, {"replication_queue"}),
+    (labels_module.Selector, "matches", lambda self, labels: False, {"service_members", "pod_services"}),
+    (endpoints_controller, "endpoint_entry", lambda pod, svc: None, {"endpoint_mismatches"}),
+    (endpoints_controller, "address_is_ready", lambda ready, publish: not ready, {"endpoint_mismatches"}),
+])
+def test_remembered_decisions_are_evaluated_afresh_when_patched(monkeypatch, module, attr, patched, expected):
+    """The recomputation remembers decisions per object, keyed also by the decision functions: once a decision
+    is patched (as the bug-catching tests do), the indexes a cluster built with the real one holds are no longer
+    its recomputation, and the check says so; with the real decision back, the remembered answers serve again."""
+    c = rich_cluster()
+    assert c.index_mismatches() == []
+    monkeypatch.setattr(module, attr, patched)
+    assert expected <= set(c.index_mismatches())
+    monkeypatch.undo()
+    assert c.index_mismatches() == []
+
+
+def test_writes_after_a_patch_use_the_patched_decision(monkeypatch):
+    """The write path reads the same remembered facts: a pod written after a decision is patched is queued by the
+    patched decision, not by a fact remembered for it under the real one."""
+    c = rich_cluster()
+    assert "a" not in c.kubelet_queue
+    monkeypatch.setattr(kubelet_controller, "has_work", lambda pod: True)
+    assert "a" in c.put_pod(attrs.evolve(c.pods["a"], ready=False)).kubelet_queue
+
+
+def test_endpoint_view_changes_with_container_ports_only():
+    """A status write (ports copied by reference) leaves a pod's Endpoints view alone; new ports change it even
+    when the containers are otherwise equal (SEMANTICS 43)."""
+    from kmodel.objects import ContainerPort
+
+    pod = rich_cluster().pods["a"]
+    (container,) = pod.containers
+    status_write = attrs.evolve(pod, containers=(attrs.evolve(container, status=STATUSES[1]),))
+    assert not cluster_module._endpoint_view_changed(pod, status_write)
+    equal_ports = tuple(attrs.evolve(port) for port in container.ports)
+    assert equal_ports == container.ports and equal_ports[0] is not container.ports[0]
+    same_ports = attrs.evolve(pod, containers=(attrs.evolve(container, ports=equal_ports),))
+    assert not cluster_module._endpoint_view_changed(pod, same_ports)
+    moved = attrs.evolve(pod, containers=(attrs.evolve(container, ports=(ContainerPort(9090, name="http"),)),))
+    assert cluster_module._endpoint_view_changed(pod, moved)

@@ -156,3 +156,89 @@ def test_unscheduled_index_is_the_queue():
     c = Cluster.from_objects([Node("a"), web("w1"), web("w2", node_name="a"), web("w3", deletion_timestamp=3)])
     assert set(c.unscheduled) == {"w1"}
     assert c.index_mismatches() == []
+
+
+# ---- the write path's shortcuts decide as the plain definitions do -------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def matters_by_definition(old, new) -> bool:
+    """`_pod_matters_on_node` as its docstring defines it, through the Pod properties."""
+    if old is None or new is None:
+        return True
+    if old.node_name != new.node_name or old.terminal != new.terminal or \
+            (old.deletion_timestamp is None) != (new.deletion_timestamp is None):
+        return True
+    if old.owner != new.owner or old.labels != new.labels:
+        return True
+    return old.containers is not new.containers and old.requests != new.requests
+
+
+@st.composite
+def pod_rewrites(draw):
+    """A pod and a write of it: each field kept by reference, rebuilt equal, or changed (several containers
+    included, so that requests can move between containers and keep their sum)."""
+    def requests():
+        return Resources(draw(st.sampled_from([0, 100])), draw(st.sampled_from([0, 1000])))
+
+    def containers():
+        return tuple(Container(f"c{i}", requests=requests()) for i in range(draw(st.integers(1, 2))))
+
+    old = Pod("p", labels={"app": "web"}, owner=OWNER, node_name=draw(st.sampled_from([None, "a"])),
+              containers=containers(), phase=draw(st.sampled_from(["Pending", "Running", "Succeeded", "Failed"])),
+              deletion_timestamp=draw(st.sampled_from([None, 3])))
+    changes = {}
+    how = draw(st.sampled_from(["keep", "equal", "new"]))
+    if how == "equal":
+        changes["containers"] = tuple(attrs.evolve(c, requests=Resources(c.requests.cpu, c.requests.memory))
+                                      for c in old.containers)
+    elif how == "new":
+        changes["containers"] = containers()
+    if draw(st.booleans()):
+        changes["labels"] = draw(st.sampled_from([{"app": "web"}, {"app": "db"}]))
+    if draw(st.booleans()):
+        changes["owner"] = draw(st.sampled_from([OwnerRef("ReplicaSet", "web", "uid-web"), None]))
+    if draw(st.booleans()):
+        changes["phase"] = draw(st.sampled_from(["Pending", "Running", "Succeeded", "Failed", "Unknown"]))
+    if draw(st.booleans()):
+        changes["node_name"] = draw(st.sampled_from([None, "a", "b"]))
+    if draw(st.booleans()):
+        changes["deletion_timestamp"] = draw(st.sampled_from([None, 3, 4]))
+    if draw(st.booleans()):
+        changes["ready"] = True
+    new = attrs.evolve(old, **changes)
+    return draw(st.sampled_from([(old, new), (new, old), (None, new), (old, None)]))
+
+
+@given(pod_rewrites())
+def test_pod_matters_on_node_decides_as_defined_semantics_60(pair):
+    """Identity shortcuts and plain request sums give exactly the decision of the definition."""
+    old, new = pair
+    assert index._pod_matters_on_node(old, new) == matters_by_definition(old, new)
+
+
+def test_probe_and_readiness_writes_do_not_matter_on_node_semantics_60():
+    pod = web("w1", node_name="a", phase="Running")
+    started = attrs.evolve(pod.containers[0].status, state="running", started=True, ready=True)
+    status = attrs.evolve(pod, ready=True, containers=(attrs.evolve(pod.containers[0], status=started),))
+    assert not index._pod_matters_on_node(pod, status)
+    resized = attrs.evolve(pod, containers=(attrs.evolve(pod.containers[0], requests=Resources(1, 0)),))
+    assert index._pod_matters_on_node(pod, resized)
+
+
+@pytest.mark.parametrize("profile", ["textbook", "kubernetes"])
+def test_equivalent_to_build_is_equivalent_against_build_semantics_60(profile):
+    """`equivalent_to_build(index, cluster)` answers `equivalent(index, build(cluster))`, with and without queued
+    pods, for exact, stale and missing indexes."""
+    config = Config(profile=profile)
+    queued = Cluster.from_objects([Node("a"), Node("b"), web("w1"), web("w2", node_name="a")], config=config)
+    steady = Cluster.from_objects([Node("a"), Node("b"), web("w2", node_name="a")], config=config)
+    textbook = Cluster.from_objects([Node("a"), web("w1")]).scheduler_index
+    candidates = [None, queued.scheduler_index, steady.scheduler_index, textbook,
+                  textbook._replace(profile="other"), steady.rebuilt().scheduler_index]
+    for cluster in (queued, steady):
+        for candidate in candidates:
+            assert index.equivalent_to_build(candidate, cluster) == \
+                index.equivalent(candidate, index.build(cluster)), (cluster.unscheduled, candidate)
