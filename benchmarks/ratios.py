@@ -8,6 +8,8 @@ placements per second (burst_bound against the reference burst, which binds too)
 share of the 5,000-node one, the memory per kept state, and the targets (textbook burst at 5,000 nodes >= 100,000
 placements/s and >= 50x the reference; 20,000 nodes >= 85% of the 5,000 figure; <= 5 KiB per kept state), each
 reported as met or missed; the same figures with binding are printed beside them, for information.
+Then the explorer's figures, when the file holds them (`bench_explore.report`: distinct states per second on the
+seed scenario for each kind of check, against the 10,000/s target).
 """
 
 from __future__ import annotations
@@ -90,7 +92,13 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as f:
-        print(report(json.load(f)))
+        data = json.load(f)
+    print(report(data))
+    from bench_explore import report as explore_report  # this file's folder is on sys.path when run as a script
+
+    explored = explore_report(data)
+    if explored:
+        print("\nexplorer (bench_explore.py):\n" + explored)
     return 0
 
 

@@ -51,7 +51,7 @@ from typing import ClassVar, Iterator
 import attrs
 import immutables
 
-from kmodel.cluster import Cluster
+from kmodel.cluster import Cluster, shared_pod
 from kmodel.errors import InvalidObject
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
 from kmodel.records import compile_replace
@@ -517,7 +517,7 @@ def remembered_write(pod: Pod, what: tuple, clock: int, write) -> Pod:
     hit = _WRITES.get(key)
     if hit is not None and hit[0] is pod and hit[1] == code:
         return hit[2]
-    new = write()
+    new = shared_pod(write())  # the object `put_pod` will store: it takes it without hashing it again
     if len(_WRITES) >= _WRITES_LIMIT:
         _WRITES.clear()
     _WRITES[key] = (pod, code, new)
