@@ -1068,7 +1068,7 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
     settled = settle(cluster, max_steps=cfg.settle_bound, record=True, observe=observe)
     if on_the_way:
         v = on_the_way[0]
-        from kmodel.check import FAIL, RuleVerdict, rule_verdicts
+        from kmodel.check import FAIL, rule_verdicts
 
         rules = invariants.of_kind(names=names, profile=cluster.config.profile)
         verdicts = rule_verdicts(rules, {v.rule: v.message}, set(), set(), False)

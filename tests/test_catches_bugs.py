@@ -18,7 +18,7 @@ from kmodel.scheduler import reference
 from kmodel.scheduler import scheduler as scheduler_mod
 from kmodel.scheduler.framework import ScheduleResult
 from kmodel.stateful import RuleBroken, make_machine
-from tests.strategies import generated_clusters, initial_clusters, seed_clusters
+from tests.strategies import generated_clusters, seed_clusters
 
 
 def rules_broken(strategy, steps: int = 30) -> set[str]:

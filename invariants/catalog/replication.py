@@ -4,7 +4,7 @@ and adoption never moves a pod between two live controllers (SEMANTICS 28 to 38)
 from __future__ import annotations
 
 from invariants.catalog.shared import changed_pods, for_events, pod_fact, some_pod
-from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
+from invariants.registry import SOMETIMES, STABLE, TRANSITION, Violation, invariant
 
 BURST_REPLICAS = 500
 

@@ -109,26 +109,6 @@ def reasons_histogram(per_node: Sequence[tuple[str, ...]], nodes: int) -> tuple[
     return tuple(sorted(f"{n} {r}" for r, n in counts.items()))
 
 
-def rank_less(a: tuple, b: tuple) -> Bool:
-    """`a < b` lexicographically, as logic (a rank is a tuple of ints, and the node name or its position)."""
-    result: Bool = False
-    for x, y in reversed(list(zip(a, b))):
-        result = any_of(lt(x, y), all_of(eq(x, y), result))
-    return result
-
-
-def select_step(found: Bool, best: tuple, feasible: Bool, key: tuple) -> tuple[Bool, Bool, tuple]:
-    """One step of the textbook argmin, folded over the nodes in name order by `reference.schedule`.
-
-    State: `found` (a feasible node was seen) and `best` (the candidate's rank; any tuple of the right shape
-    while nothing is found). The node is taken when it is feasible and nothing was found or it ranks strictly
-    lower, so among equal ranks the first in name order stays. Returns (found', taken, best'). Written with the
-    logic shim: the Z3 layer folds the same step over symbolic nodes.
-    """
-    take = all_of(feasible, any_of(not_(found), rank_less(key, best)))
-    return any_of(found, feasible), take, tuple(ite(take, k, b) for k, b in zip(key, best))
-
-
 def weighted_total(weighted_scores: Sequence[tuple[int, Int]]) -> Int:
     """The final node score: Σ weight × normalised plugin score (SEMANTICS 56)."""
     return sum_of(w * s for w, s in weighted_scores)
