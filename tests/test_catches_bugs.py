@@ -55,19 +55,21 @@ def test_endpoints_ignoring_readiness(monkeypatch):
     assert rules_broken(seed_clusters()) & {"readiness-removes-endpoint", "endpoints-match-ready-pods"}
 
 
-def test_notin_requiring_the_key(monkeypatch):
-    def matches(self, labels_):
-        if self.is_nothing:
-            return False
-        for r in self.requirements:
-            if r.operator in ("!=", "notin"):
-                if r.key not in labels_ or labels_[r.key] in r.values:
-                    return False
-            elif not r.matches(labels_):
+def notin_requiring_the_key(self, labels_):
+    """A matcher with a bug: `notin` and `!=` require the key (SEMANTICS 16 says an absent key matches)."""
+    if self.is_nothing:
+        return False
+    for r in self.requirements:
+        if r.operator in ("!=", "notin"):
+            if r.key not in labels_ or labels_[r.key] in r.values:
                 return False
-        return True
+        elif not r.matches(labels_):
+            return False
+    return True
 
-    monkeypatch.setattr(labels.Selector, "matches", matches)
+
+def test_notin_requiring_the_key(monkeypatch):
+    monkeypatch.setattr(labels.Selector, "matches", notin_requiring_the_key)
     monkeypatch.setattr(objects, "_SELECTOR_CACHE", {})
     assert "selector-semantics" in rules_broken(seed_clusters())
 

@@ -16,6 +16,7 @@ from invariants.catalog.replication import claimed_active
 from kmodel import events, labels, scenarios
 from kmodel.objects import OwnerRef
 from kmodel.settle import settle
+from tests.test_catches_bugs import notin_requiring_the_key
 
 NEVER = "Never"
 
@@ -29,19 +30,6 @@ def stray_cache_pod(cluster):
     (`tier in (cache), environment notin (dev)`) matches it because the absent key satisfies `notin`."""
     pod = attrs.evolve(scenarios.system_pod("node-1"), name="stray", labels={"tier": "cache"})
     return cluster.create(pod)
-
-
-def notin_requiring_the_key(self, labels_):
-    """A matcher with the bug of tests/test_catches_bugs.py: `notin` and `!=` require the key."""
-    if self.is_nothing:
-        return False
-    for r in self.requirements:
-        if r.operator in ("!=", "notin"):
-            if r.key not in labels_ or labels_[r.key] in r.values:
-                return False
-        elif not r.matches(labels_):
-            return False
-    return True
 
 
 # ------------------------------------------------------------------------------------------------------------------
