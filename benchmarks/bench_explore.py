@@ -19,7 +19,7 @@ Workloads:
   canonical serialisation), a ratio in the same run (DESIGN, conventions).
 
 `extra_info`: distinct_states, transitions, states_per_second (the explorer's own clock, best round), the
-symmetry mode used. The issue's target is >= 10,000 distinct states per second on one core for the seed
+symmetry mode used. The summary divides the distinct states by the median round's time. The issue's target is >= 10,000 distinct states per second on one core for the seed
 scenario; the summary says, for each kind of check, whether it is met (`ratios.py` prints it in CI).
 """
 
@@ -72,7 +72,9 @@ def test_explore_seed(benchmark, checks):
                         violations=len(result.violations))
         return result.distinct_states
 
-    states = benchmark.pedantic(run, rounds=3, iterations=1)
+    # A round takes 0.1 to 0.2 s without settles: 9 of them, so that a busy spell of the shared host cannot move
+    # the median; with a settle from every state a round takes about 1 s: 3.
+    states = benchmark.pedantic(run, rounds=3 if checks == "all" else 9, iterations=1)
     assert states > 1_000 and best["violations"] == 0
     benchmark.extra_info.update({"workload": "explore_seed", "checks": checks, "target": TARGET,
                                  "states_per_second": round(best["states_per_second"], 1),
@@ -121,9 +123,10 @@ def report(data: dict) -> str:
     seeds = [b for b in data["benchmarks"] if b.get("extra_info", {}).get("workload") == "explore_seed"]
     for b in seeds:
         info = b["extra_info"]
-        met = "MET   " if info["states_per_second"] >= TARGET else "MISSED"
+        rate = info["distinct_states"] / b["stats"]["median"]  # the median round (the best is in extra_info)
+        met = "MET   " if rate >= TARGET else "MISSED"
         lines.append(f"explore seed, checks={info['checks']:6}: {info['distinct_states']:,} states, "
-                     f"{info['states_per_second']:,.0f} states/s (target {TARGET:,}: {met}), symmetry "
+                     f"{rate:,.0f} states/s (target {TARGET:,}: {met}), symmetry "
                      f"{info['symmetry']}")
     fps = {b["extra_info"]["impl"]: b for b in data["benchmarks"]
            if b.get("extra_info", {}).get("workload") == "fingerprint"}
