@@ -3,6 +3,7 @@ pod in every state. The oracle here is written from the rules, independently of 
 
 from __future__ import annotations
 
+from invariants.catalog.shared import per_pair
 from invariants.registry import ALWAYS, SOMETIMES, Violation, invariant
 
 
@@ -45,16 +46,8 @@ _ORACLE_MEMO: dict = {}
 def oracle_memo(selector, labels) -> bool:
     """`oracle_matches`, remembered per (selector, labels) pair of objects: the oracle is a pure function of both,
     and successive states share these immutable objects, so a state repeats most of its predecessor's pairs.
-    The entry keeps both objects (their identities are not reused while remembered)."""
-    key = (id(selector), id(labels))
-    hit = _ORACLE_MEMO.get(key)
-    if hit is not None and hit[0] is selector and hit[1] is labels:
-        return hit[2]
-    if len(_ORACLE_MEMO) >= 4_096:
-        _ORACLE_MEMO.clear()
-    found = oracle_matches(selector, labels)
-    _ORACLE_MEMO[key] = (selector, labels, found)
-    return found
+    (`shared.per_pair`)."""
+    return per_pair(_ORACLE_MEMO, selector, labels, oracle_matches)
 
 
 def _has_negative_requirement(cluster) -> bool:
@@ -62,11 +55,15 @@ def _has_negative_requirement(cluster) -> bool:
 
 
 def _selectors(cluster):
-    for key, ctl in cluster.controllers.items():
-        yield key, ctl.label_selector
-    for name, svc in cluster.services.items():
-        if svc.label_selector is not None:
-            yield f"Service/{name}", svc.label_selector
+    return _selectors_of(cluster.controllers, cluster.services)
+
+
+def _selectors_of(controllers, services) -> tuple:
+    """(owner, selector) of every controller and of every Service with a selector."""
+    found = [(key, ctl.label_selector) for key, ctl in controllers.items()]
+    found.extend((f"Service/{name}", svc.label_selector) for name, svc in services.items()
+                 if svc.label_selector is not None)
+    return tuple(found)
 
 
 _SELECTOR_LISTS: dict = {}
@@ -74,17 +71,8 @@ _SELECTOR_LISTS: dict = {}
 
 def _selector_list(cluster) -> tuple:
     """`_selectors(cluster)` as a tuple, remembered per pair of `controllers` and `services` maps: each selector
-    is a function of its object's spec, and most steps write neither map. The entry keeps both maps."""
-    controllers, services = cluster.controllers, cluster.services
-    key = (id(controllers), id(services))
-    hit = _SELECTOR_LISTS.get(key)
-    if hit is not None and hit[0] is controllers and hit[1] is services:
-        return hit[2]
-    if len(_SELECTOR_LISTS) >= 1_024:
-        _SELECTOR_LISTS.clear()
-    found = tuple(_selectors(cluster))
-    _SELECTOR_LISTS[key] = (controllers, services, found)
-    return found
+    is a function of its object's spec, and most steps write neither map (`shared.per_pair`)."""
+    return per_pair(_SELECTOR_LISTS, cluster.controllers, cluster.services, _selectors_of, limit=1_024)
 
 
 _AGREEMENT: dict = {}
@@ -94,17 +82,9 @@ def _agree(selectors: tuple, matchers: tuple, labels) -> bool:
     """Whether each selector's matcher (`matchers[i]` is `type(selectors[i][1]).matches`, the function installed
     now) answers `labels` as the oracle does. Remembered per (selector list, labels) pair of objects and the
     matchers asked: the verdict is a pure function of the selectors, the labels and the matcher functions (a
-    patched matcher is a different function, so it is asked afresh). The entry keeps the list and the labels
-    (their identities are not reused while remembered)."""
-    key = (id(selectors), id(labels))
-    hit = _AGREEMENT.get(key)
-    if hit is not None and hit[0] is selectors and hit[1] is labels and hit[2] == matchers:
-        return hit[3]
-    if len(_AGREEMENT) >= 4_096:
-        _AGREEMENT.clear()
-    found = all(fn(sel, labels) == oracle_memo(sel, labels) for fn, (_, sel) in zip(matchers, selectors))
-    _AGREEMENT[key] = (selectors, labels, matchers, found)
-    return found
+    patched matcher is a different function, so it is asked afresh; `shared.per_pair`)."""
+    return per_pair(_AGREEMENT, selectors, labels, lambda selectors_, labels_: all(
+        fn(sel, labels_) == oracle_memo(sel, labels_) for fn, (_, sel) in zip(matchers, selectors_)), matchers)
 
 
 def _disagreements(cluster):

@@ -3,7 +3,7 @@ and adoption never moves a pod between two live controllers (SEMANTICS 28 to 38)
 
 from __future__ import annotations
 
-from invariants.catalog.shared import changed_pods, for_events, pod_fact, some_pod
+from invariants.catalog.shared import changed_pods, for_events, per_object, per_pair, pod_fact, some_pod
 from invariants.registry import SOMETIMES, STABLE, TRANSITION, Violation, invariant
 
 BURST_REPLICAS = 500
@@ -16,17 +16,13 @@ def selector_matches(selector, labels) -> bool:
     """`selector.matches(labels)`, remembered per pair of objects and the matcher it was asked with: a pure
     function of both, and successive states share these immutable objects (pods of one template share their
     labels object), while these rules ask it for every pod in every state. The entry keeps both objects (their
-    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo)."""
+    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo;
+    `shared.per_pair`, looked up here first: these rules ask it for every pod in every state)."""
     fn = type(selector).matches
-    key = (id(selector), id(labels))
-    hit = _MATCHES.get(key)
+    hit = _MATCHES.get((id(selector), id(labels)))
     if hit is not None and hit[0] is selector and hit[1] is labels and hit[2] is fn:
         return hit[3]
-    if len(_MATCHES) >= 4_096:
-        _MATCHES.clear()
-    found = bool(fn(selector, labels))
-    _MATCHES[key] = (selector, labels, fn, found)
-    return found
+    return per_pair(_MATCHES, selector, labels, lambda s, lab: bool(fn(s, lab)), fn)
 
 
 def claimed_active(cluster, ctl):
@@ -154,15 +150,9 @@ _CONTROLLER_VIEWS: dict = {}
 
 def _controller_views(controllers) -> tuple:
     """(controller, key, selector) of each controller, remembered per `controllers` map: the key and the
-    selector are functions of the controller's spec, and most steps do not write the map. The entry keeps it."""
-    hit = _CONTROLLER_VIEWS.get(id(controllers))
-    if hit is not None and hit[0] is controllers:
-        return hit[1]
-    if len(_CONTROLLER_VIEWS) >= 1_024:
-        _CONTROLLER_VIEWS.clear()
-    found = tuple((c, c.key, c.label_selector) for c in controllers.values())
-    _CONTROLLER_VIEWS[id(controllers)] = (controllers, found)
-    return found
+    selector are functions of the controller's spec, and most steps do not write the map (`shared.per_object`)."""
+    return per_object(_CONTROLLER_VIEWS, controllers,
+                      lambda ctls: tuple((c, c.key, c.label_selector) for c in ctls.values()))
 
 
 _ACTIVE_BY_UID: dict = {}
@@ -170,17 +160,16 @@ _ACTIVE_BY_UID: dict = {}
 
 def _active_by_owner_uid(pods) -> dict:
     """Active pods per controller owner uid, remembered per `pods` map (a function of the pods; the entry keeps
-    the map). A controller's claimed active pods are active and owned with its uid, so this bounds their number."""
-    hit = _ACTIVE_BY_UID.get(id(pods))
-    if hit is not None and hit[0] is pods:
-        return hit[1]
+    the map; `shared.per_object`). A controller's claimed active pods are active and owned with its uid, so this
+    bounds their number."""
+    return per_object(_ACTIVE_BY_UID, pods, _count_active_by_owner_uid)
+
+
+def _count_active_by_owner_uid(pods) -> dict:
     counts: dict = {}
     for p in pods.values():
         if p.owner is not None and p.active:
             counts[p.owner.uid] = counts.get(p.owner.uid, 0) + 1
-    if len(_ACTIVE_BY_UID) >= 1_024:
-        _ACTIVE_BY_UID.clear()
-    _ACTIVE_BY_UID[id(pods)] = (pods, counts)
     return counts
 
 
@@ -203,16 +192,9 @@ _SELECTED: dict = {}
 def _selected_by_a_controller(views: tuple, matchers: tuple, labels) -> bool:
     """Some controller's selector of `views` matches `labels` (`matchers[i]` is the matcher installed now for
     `views[i]`'s selector). Remembered per (views, labels) pair of objects and the matchers asked: a pure function
-    of the selectors, the labels and the matcher functions. The entry keeps the views and the labels."""
-    key = (id(views), id(labels))
-    hit = _SELECTED.get(key)
-    if hit is not None and hit[0] is views and hit[1] is labels and hit[2] == matchers:
-        return hit[3]
-    if len(_SELECTED) >= 4_096:
-        _SELECTED.clear()
-    found = any(bool(fn(sel, labels)) for fn, (_, _, sel) in zip(matchers, views))
-    _SELECTED[key] = (views, labels, matchers, found)
-    return found
+    of the selectors, the labels and the matcher functions (`shared.per_pair`)."""
+    return per_pair(_SELECTED, views, labels, lambda views_, labels_: any(
+        bool(fn(sel, labels_)) for fn, (_, _, sel) in zip(matchers, views_)), matchers)
 
 
 @invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers))

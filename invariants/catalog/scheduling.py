@@ -3,7 +3,7 @@ controller's replicas spread (SEED 10, SEMANTICS 55 to 61)."""
 
 from __future__ import annotations
 
-from invariants.catalog.shared import for_events, pod_fact, some_pod
+from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
 from kmodel.cluster import NodeUsage
 
@@ -30,17 +30,10 @@ _CAPACITY_HELD: dict = {}
 
 def _capacity_held(nodes, usages) -> bool:
     """No node of `nodes` is over its pod count or allocatable resources by `usages`. Remembered per pair of maps:
-    a pure function of both, and most steps write neither (a probe result changes no node and no usage). The
-    entry keeps both maps."""
-    key = (id(nodes), id(usages))
-    hit = _CAPACITY_HELD.get(key)
-    if hit is not None and hit[0] is nodes and hit[1] is usages:
-        return hit[2]
-    if len(_CAPACITY_HELD) >= 1_024:
-        _CAPACITY_HELD.clear()
-    found = next(_over_capacity(nodes, usages), None) is None
-    _CAPACITY_HELD[key] = (nodes, usages, found)
-    return found
+    a pure function of both, and most steps write neither (a probe result changes no node and no usage;
+    `shared.per_pair`)."""
+    return per_pair(_CAPACITY_HELD, nodes, usages, lambda n, u: next(_over_capacity(n, u), None) is None,
+                    limit=1_024)
 
 
 @invariant("node-capacity-respected", kind=ALWAYS, rules=("55",), witness="sometimes-spread-over-nodes")

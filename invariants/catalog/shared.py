@@ -10,6 +10,8 @@ event classes. So:
   over a `pods` map once per map: one pass over a state's pods serves every rule evaluated on that state.
 - Changed pods (`changed_pods`): the pods a step rewrote, found once per step for every TRANSITION rule that
   compares pods before and after it.
+- Answers per object or pair of objects (`per_object`, `per_pair`): the one way every memo of the catalog
+  remembers a pure function of immutable objects by their identities.
 - Event filters (`for_events`): a TRANSITION rule that speaks of a few event classes answers every other step
   with `()` at once, before a generator is built or the cluster read. The filter is also the predicate's
   `speaks_of(event class name)`, which `invariants.registry.speaks_of` reads, so that an engine can leave the
@@ -72,6 +74,35 @@ def some_pod(cluster, fact: int) -> bool:
         _PODS_FACTS.clear()
     _PODS_FACTS[id(pods)] = (pods, bits)
     return bool(bits & fact)
+
+
+def per_object(table: dict, obj, compute: Callable[[Any], Any], limit: int = 1_024):
+    """`compute(obj)`, remembered in `table` by the object's identity. The entry keeps the object (its identity is
+    not reused while remembered); `compute` must be a pure function of it. Cleared when full."""
+    hit = table.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    if len(table) >= limit:
+        table.clear()
+    value = compute(obj)
+    table[id(obj)] = (obj, value)
+    return value
+
+
+def per_pair(table: dict, a, b, compute: Callable[[Any, Any], Any], also: Any = None, limit: int = 4_096):
+    """`compute(a, b)`, remembered in `table` by the identities of both objects and `also`, what else the answer
+    depends on (the matcher functions installed now, compared with `==`: a patched function is asked afresh).
+    Entries are `(a, b, also, answer)` under the key `(id(a), id(b))`, which a caller on a hot path may look up
+    itself. The entry keeps both objects (their identities are not reused while remembered). Cleared when full."""
+    key = (id(a), id(b))
+    hit = table.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b and hit[2] == also:
+        return hit[3]
+    if len(table) >= limit:
+        table.clear()
+    value = compute(a, b)
+    table[key] = (a, b, also, value)
+    return value
 
 
 _LAST_STEP: list = [None, None, ()]  # the pods maps of the last step asked, and its changed pods

@@ -252,3 +252,25 @@ def test_pod_facts_follow_the_pods_not_the_memo():
     name = sorted(c.pods)[0]
     done = c.put_pod(attrs.evolve(c.pods[name], phase="Failed"))
     assert (terminated(c), terminated(done), terminated(c)) == (False, True, False)
+
+
+def test_per_pair_and_per_object_answer_per_identity_and_ask_afresh_when_also_changes():
+    calls = []
+
+    def compute(a, b):
+        calls.append((a, b))
+        return len(calls)
+
+    table: dict = {}
+    a, b, equal_a = tuple([1, 2]), tuple([3]), tuple([1, 2])  # built at run time: distinct objects
+    assert shared.per_pair(table, a, b, compute, also="m1") == 1
+    assert shared.per_pair(table, a, b, compute, also="m1") == 1  # remembered
+    assert shared.per_pair(table, a, b, compute, also="m2") == 2  # another matcher installed: asked afresh
+    assert shared.per_pair(table, equal_a, b, compute, also="m2") == 3  # an equal but other object: its own entry
+    assert table[(id(a), id(b))][:3] == (a, b, "m2")  # the layout hot paths look up themselves
+    assert shared.per_pair({}, a, b, compute, limit=0) == 4
+    seen = []
+    one: dict = {}
+    assert shared.per_object(one, a, lambda x: seen.append(x) or len(seen)) == 1
+    assert shared.per_object(one, a, lambda x: seen.append(x) or len(seen)) == 1
+    assert shared.per_object(one, equal_a, lambda x: seen.append(x) or len(seen)) == 2
