@@ -420,6 +420,47 @@ def test_a_groupless_scheduler_index_is_checked_when_nothing_is_queued():
     assert attrs.evolve(settled, scheduler_index=None).index_mismatches() == ["scheduler_index"]
 
 
+def _fold(c: Cluster) -> tuple:
+    return cluster_module._pod_fold(c.pods, c.clock, c.controllers, cluster_module._selections_of(c.services))
+
+
+def _fresh_fold(c: Cluster) -> tuple:
+    facts = [cluster_module._pod_facts(p) for p in c.pods.values()]
+    return cluster_module._fold_pods(tuple(c.pods.keys()), facts, c.clock, c.controllers,
+                                     cluster_module._selections_of(c.services))
+
+
+@pytest.mark.parametrize("change, shared", [
+    (lambda c: c.put_pod(attrs.evolve(c.pods["a"], deletion_cost=7)), True),  # not a fact of any index
+    (lambda c: c.put_endpoints(Endpoints("web")), True),  # the fold does not read the Endpoints
+    (lambda c: c.put_pod(attrs.evolve(c.pods["d"], labels=immutables.Map({"app": "web"}))), False),
+    (lambda c: c.put_pod(attrs.evolve(c.pods["a"], deletion_timestamp=5)), False),
+    (lambda c: c.put_controller(attrs.evolve(c.controllers["ReplicationController/web"], uid="uid-2")), False),
+    (lambda c: c.tick(30), False),  # timers hold only deadlines later than the clock
+    (lambda c: c.remove_pod("b"), False),
+])
+def test_the_pod_fold_is_remembered_by_its_inputs_only(change, shared):
+    """`_pod_fold` (the recomputation's pass over the pods' facts) answers a state whose pods differ only in what
+    the facts leave out with the very fold of the state it came from, and recomputes it when a fact, the clock, a
+    controller or the pod set changes; either way it equals the fold computed afresh."""
+    c = rich_cluster()
+    before = _fold(c)
+    after = change(c)
+    assert (_fold(after) is before) is shared
+    assert _fold(after) == _fresh_fold(after)
+    assert after.index_mismatches() == []
+
+
+def test_equal_facts_are_one_object():
+    """Two pod objects whose facts are equal share one facts object (what `_pod_fold`'s key relies on)."""
+    c = rich_cluster()
+    a = c.pods["a"]
+    cheaper = attrs.evolve(a, deletion_cost=7)
+    assert cheaper is not a
+    assert cluster_module._pod_facts(cheaper) is cluster_module._pod_facts(a)
+    assert cluster_module._pod_facts(attrs.evolve(a, deletion_timestamp=5)) is not cluster_module._pod_facts(a)
+
+
 @pytest.mark.parametrize("module, attr, patched, expected", [
     (kubelet_controller, "has_work", lambda pod: True, {"kubelet_queue"}),
     (kubelet_controller, "needs_environment", lambda pod: False, {"environment_queue"}),
