@@ -1023,10 +1023,10 @@ def _not_ready_of(nodes: immutables.Map) -> dict:
 # controllers (a live owned pod dangles unless its owner's uid is there) and the Services' selections, remembered
 # by the identity of those inputs: the pod names in map order, each pod's facts object (equal facts are one object,
 # `_FACT_VALUES`), the clock, the controllers map and the selections entry. Exact: the fold reads nothing else, and
-# an entry keeps its inputs alive, so no id in its key is reused while it is remembered. Successive states mostly
-# differ in what the facts leave out (readiness, restart counts, the Endpoints), so the 1,031 states of the
-# explorer's benchmark have 81 distinct folds. The result's dicts are shared and read-only. Bounded: cleared when
-# full.
+# an entry keeps its inputs alive, so no id in its key is reused while it is remembered. Many states share their
+# pods' facts and differ elsewhere (container statuses no queue decision reads, the Endpoints, the nodes): the
+# 1,031 states of the explorer's benchmark have 81 distinct folds. The result's dicts are shared and read-only.
+# Bounded: cleared when full.
 _FOLDS: dict = {}  # key -> (facts list, controllers, selections, the fold)
 _FOLDS_LIMIT = 4_096
 
