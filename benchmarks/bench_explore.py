@@ -19,7 +19,7 @@ Workloads:
   canonical serialisation), a ratio in the same run (DESIGN, conventions).
 
 `extra_info`: distinct_states, transitions, states_per_second (the explorer's own clock, best round), the
-symmetry mode used. The summary divides the distinct states by the median round's time. The issue's target is >= 10,000 distinct states per second on one core for the seed
+symmetry mode used, the build of the model that ran ("compiled" or "pure", `kmodel.COMPILED`). The summary divides the distinct states by the median round's time. The issue's target is >= 10,000 distinct states per second on one core for the seed
 scenario; the summary says, for each kind of check, whether it is met (`ratios.py` prints it in CI).
 """
 
@@ -33,11 +33,13 @@ import sys
 import pytest
 
 import invariants
+import kmodel
 from kmodel.explore import ExploreConfig, Fingerprinter, _Search, explore
 from kmodel.scenarios import seed
 from kmodel.settle import settle
 
 TARGET = 10_000
+BUILD = "compiled" if kmodel.COMPILED else "pure"  # which build of the model runs (setup.py)
 CONFIG = ExploreConfig(max_depth=4, faults="node,probes,hooks")
 _STATES: dict = {}
 
@@ -79,7 +81,7 @@ def test_explore_seed(benchmark, checks):
     benchmark.extra_info.update({"workload": "explore_seed", "checks": checks, "target": TARGET,
                                  "states_per_second": round(best["states_per_second"], 1),
                                  "distinct_states": best["distinct_states"], "transitions": best["transitions"],
-                                 "symmetry": best["symmetry"]})
+                                 "symmetry": best["symmetry"], "build": BUILD})
 
 
 def visited_states() -> list:
@@ -127,7 +129,7 @@ def report(data: dict) -> str:
         met = "MET   " if rate >= TARGET else "MISSED"
         lines.append(f"explore seed, checks={info['checks']:6}: {info['distinct_states']:,} states, "
                      f"{rate:,.0f} states/s (target {TARGET:,}: {met}), symmetry "
-                     f"{info['symmetry']}")
+                     f"{info['symmetry']}, {info.get('build', 'pure')} build")
     fps = {b["extra_info"]["impl"]: b for b in data["benchmarks"]
            if b.get("extra_info", {}).get("workload") == "fingerprint"}
     if {"fingerprint-fast", "fingerprint-reference"} <= set(fps):
