@@ -72,6 +72,7 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as exc:  # no Cython, no compiler, no Python headers: the pure source is the same model
             print(f"kmodel: compiling failed ({exc}); installing the pure-Python build", file=sys.stderr)
+            self.remove_compiled()
             self.extensions = []
 
     def remove_compiled(self) -> None:
@@ -90,7 +91,8 @@ class OptionalBuildExt(build_ext):
 
 def extensions() -> list[Extension]:
     """One extension per compiled module, its source the module's own `.py` file (`build_ext` cythonizes it)."""
-    return [Extension(rel[:-3].replace("/", "."), [rel], extra_compile_args=COMPILE_ARGS) for rel in compiled_sources()]
+    return [Extension(rel[:-3].replace("/", "."), [rel], extra_compile_args=COMPILE_ARGS)
+            for rel in compiled_sources()]
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
