@@ -54,23 +54,31 @@ class OptionalBuildExt(build_ext):
     does not compile here, install the pure source instead (and say so)."""
 
     def finalize_options(self) -> None:
+        # Cythonize first, so that setuptools finalizes the extensions it will build (their C sources).
+        self.pure = getattr(self, "editable_mode", False) or pure_requested()
+        if not self.pure:
+            try:
+                from Cython.Build import cythonize
+
+                self.distribution.ext_modules[:] = cythonize(
+                    self.distribution.ext_modules, compiler_directives=DIRECTIVES, build_dir="build/cython",
+                    quiet=True, nthreads=os.cpu_count() or 1)
+            except Exception as exc:  # no Cython here: the pure source is the same model
+                print(f"kmodel: Cython failed ({exc}); installing the pure-Python build", file=sys.stderr)
+                self.pure = True
         super().finalize_options()
         if self.parallel is None:
             self.parallel = os.cpu_count() or 1
 
     def run(self) -> None:
-        if getattr(self, "editable_mode", False) or pure_requested():
-            print("kmodel: pure-Python build (editable install or KMODEL_PURE_PYTHON)", file=sys.stderr)
+        if self.pure:
+            print("kmodel: pure-Python build (editable install, KMODEL_PURE_PYTHON, or no Cython)", file=sys.stderr)
             self.remove_compiled()
             self.extensions = []
             return
         try:
-            from Cython.Build import cythonize
-
-            self.extensions = cythonize(self.extensions, compiler_directives=DIRECTIVES, build_dir="build/cython",
-                                        quiet=True, nthreads=self.parallel)
             super().run()
-        except Exception as exc:  # no Cython, no compiler, no Python headers: the pure source is the same model
+        except Exception as exc:  # no compiler, no Python headers: the pure source is the same model
             print(f"kmodel: compiling failed ({exc}); installing the pure-Python build", file=sys.stderr)
             self.remove_compiled()
             self.extensions = []
@@ -84,9 +92,7 @@ class OptionalBuildExt(build_ext):
                 path.unlink()
 
     def get_outputs(self) -> list[str]:
-        if getattr(self, "editable_mode", False) or pure_requested():
-            return []
-        return super().get_outputs()
+        return [] if self.pure or not self.extensions else super().get_outputs()
 
 
 def extensions() -> list[Extension]:
