@@ -1,15 +1,15 @@
 """Build: the model's modules compiled by Cython from their own Python source, with the pure source as fallback.
 
 The engines spend their time in the model's interpretive overhead (small functions over frozen records and
-persistent maps), which compiling the very same modules removes: the explorer's checked search runs about 1.4x
-faster (README, Performance). Nothing changes in the source or its semantics:
+persistent maps), whose dispatch compiling the very same modules removes: the explorer runs 1.25-1.45x faster
+(README, Performance). Nothing changes in the source or its semantics:
 
 - pure-Python mode, with `annotation_typing=False` (annotations are documentation, and the decision functions
   also run on Z3 terms, `kmodel.logic`) and `infer_types=False` (no C types inferred: Python integers stay
   Python integers); module globals are looked up at call time, so a test that patches a decision still does.
-- the `.py` files are installed beside the compiled modules (tracebacks, `inspect`, and the reference for
-  `kmodel.COMPILED`); only the modules the engines run hot are compiled: not the CLI, the manifest reader, the
-  trace files, the Hypothesis machine or the Z3 encodings.
+- the `.py` files are installed beside the compiled modules (tracebacks and `inspect` read them); only the
+  modules the engines run hot are compiled: not the CLI, the manifest reader, the trace files, the Hypothesis
+  machine or the Z3 encodings.
 - `KMODEL_PURE_PYTHON=1`, an editable install (`pip install -e .`: its source must stay what runs) or a machine
   without a C compiler give the pure build; `kmodel.COMPILED` says which one is installed.
 """

@@ -19,8 +19,10 @@ Workloads:
   canonical serialisation), a ratio in the same run (DESIGN, conventions).
 
 `extra_info`: distinct_states, transitions, states_per_second (the explorer's own clock, best round), the
-symmetry mode used, the build of the model that ran ("compiled" or "pure", `kmodel.COMPILED`). The summary divides the distinct states by the median round's time. The issue's target is >= 10,000 distinct states per second on one core for the seed
-scenario; the summary says, for each kind of check, whether it is met (`ratios.py` prints it in CI).
+symmetry mode used, the build of the model that ran ("compiled" or "pure", `kmodel.COMPILED`). The summary
+divides the distinct states by the median round's time. The issue's target is >= 10,000 distinct states per
+second on one core for the seed scenario; the summary says, for each kind of check and the build, whether it is
+met (`ratios.py` prints it in CI).
 """
 
 from __future__ import annotations
