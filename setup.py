@@ -1,8 +1,8 @@
 """Build: the model's modules compiled by Cython from their own Python source, with the pure source as fallback.
 
 The engines spend their time in the model's interpretive overhead (small functions over frozen records and
-persistent maps), whose dispatch compiling the very same modules removes: the explorer runs 1.25-1.45x faster
-(README, Performance). Nothing changes in the source or its semantics:
+persistent maps), whose dispatch compiling the very same modules removes: the explorer runs 1.2-1.7x faster, most
+often 1.25-1.45x (README, Performance). Nothing changes in the source or its semantics:
 
 - pure-Python mode, with `annotation_typing=False` (annotations are documentation, and the decision functions
   also run on Z3 terms, `kmodel.logic`) and `infer_types=False` (no C types inferred: Python integers stay
