@@ -550,6 +550,51 @@ class ExploreResult:
     def states_per_second(self) -> float:
         return self.distinct_states / self.seconds if self.seconds > 0 else float(self.distinct_states)
 
+    @property
+    def unreached_witnesses(self) -> tuple[str, ...]:
+        """The SOMETIMES witnesses that apply to the cluster but that no explored state reached: the rules they
+        witness are inconclusive, not passed (DESIGN principle 7)."""
+        return tuple(r.name for r in self.rules if r.kind == invariants.SOMETIMES and r.verdict == "inconclusive")
+
+    def reach_hints(self) -> list[str]:
+        """Why the verdict is inconclusive and what to change, as sentences for the report: the witnesses never
+        reached (with the rules waiting on them), the bounds that cut the search (with what they cut) and the
+        events it was not allowed, or, when none did, that no reachable state of this cluster has them. Empty
+        unless the verdict is inconclusive."""
+        if self.verdict != "inconclusive":
+            return []
+        cfg = self.config
+        out = []
+        unreached = self.unreached_witnesses
+        if unreached:
+            waiting = sorted(r.name for r in self.rules if r.verdict == "inconclusive" and r.witness in unreached)
+            out.append(f"never reached: {', '.join(unreached)}"
+                       + (f"; the rules they witness are inconclusive, not passed: {', '.join(waiting)}"
+                          if waiting else ""))
+        if not self.exhaustive:
+            out.append(f"the search stopped at --max-states {cfg.max_states:,} before the bounded space was "
+                       "exhausted: a larger --max-states, or tighter bounds, lets it finish")
+        if not unreached:
+            return out
+        causes = len(out)
+        for key, flag, bound, what in (("depth", "--max-depth", cfg.max_depth, "states were left unexpanded at"),
+                                       ("pods", "--max-pods", cfg.max_pods, "steps were cut by"),
+                                       ("restarts", "--max-restarts", cfg.max_restarts, "steps were cut by"),
+                                       ("clock", "--max-clock", cfg.max_clock, "steps were cut by")):
+            n = self.pruned.get(key, 0)
+            if n:
+                out.append(f"{n:,} {what} {flag} {bound}: a larger bound explores further")
+        for flag, allowed, known in (("--user-events", cfg.user_events, user_event_classes()),
+                                     ("--faults", cfg.faults, fault_classes())):
+            missing = sorted(set(known) - allowed)
+            if missing:
+                now = "none allowed" if not allowed else f"{len(allowed)} of {len(known)} allowed"
+                out.append(f"{flag}: {now}; `{flag} all` also explores {', '.join(missing)}")
+        if len(out) == causes:
+            out.append("every event was allowed and no bound cut the search: no reachable state of this cluster "
+                       "has them, so their rules cannot be exercised here (more replicas or nodes may)")
+        return out
+
     def to_json(self, trace_files: Iterable[str | None] = ()) -> dict:
         files = list(trace_files)
         return {
@@ -569,6 +614,8 @@ class ExploreResult:
             "config": self.config.to_json(),
             "rules": [{"name": r.name, "kind": r.kind, "verdict": r.verdict, "message": r.message}
                       for r in self.rules],
+            "unreached_witnesses": list(self.unreached_witnesses),
+            "hints": self.reach_hints(),
             "violations": [
                 {"rule": v.rule, "kind": v.kind, "message": v.message, "objects": list(v.objects),
                  "length": len(v.events), "depth": v.depth, "cycle_start": v.cycle_start,

@@ -9,7 +9,8 @@ requests named by `--user-events` (none by default), within `--max-depth`, `--ma
 
 Output: text (counterexamples, one line per rule, a summary) or `--output-format json`: one object with
 `verdict`, `distinct_states`, `transitions`, `max_depth`, `states_per_second`, `convergence_bound`, `rules` and
-`violations` (each with its saved trace file), and the bounds. A progress bar (states, states/s, depth) goes to
+`violations` (each with its saved trace file), `unreached_witnesses` and `hints` (what kept them out of the
+search: `ExploreResult.reach_hints`), and the bounds. A progress bar (states, states/s, depth) goes to
 stderr; stdout holds only the report. Counterexamples are saved as trace files (`kmodel replay FILE`).
 
 Exit codes: 0 every rule holds on the whole bounded space; 1 a rule is violated; 2 bad input or usage;
@@ -181,6 +182,11 @@ def _print_text(result, files, source: str) -> None:
             click.echo(f"    trace saved to {f} (replay with: kmodel replay {f})")
     for line in rule_lines(result.rules):
         click.echo(line)
+    hints = result.reach_hints()
+    if hints:
+        click.echo(f"inconclusive: {hints[0]}")
+        for hint in hints[1:]:
+            click.echo(f"  - {hint}")
     parts = verdict_counts(result.rules)
     space = "complete" if result.complete else ("exhaustive within bounds" if result.exhaustive
                                                 else "stopped at --max-states: NOT exhaustive")

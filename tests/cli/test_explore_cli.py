@@ -64,6 +64,8 @@ def test_json_report_has_the_issue_fields_and_exit_code_follows_the_verdict(tmp_
     assert {"name", "kind", "verdict", "message"} <= set(doc["rules"][0])
     # tiny cannot reach every witness (one replica never spreads), so some rules stay inconclusive: exit 3
     assert doc["verdict"] == "inconclusive" and result.exit_code == 3
+    assert "sometimes-spread-over-nodes" in doc["unreached_witnesses"]
+    assert doc["hints"][0].startswith("never reached: ") and any("--user-events" in h for h in doc["hints"])
 
 
 def test_text_summary_line(tmp_path):
@@ -71,6 +73,15 @@ def test_text_summary_line(tmp_path):
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("kmodel explore: ")
     assert "distinct states" in last and "convergence bound" in last and "symmetry" in last
+
+
+def test_an_inconclusive_text_report_says_why_before_the_summary(tmp_path):
+    result = run("--scenario", "tiny", "--max-depth", "2", "--faults", "node", "--trace-dir", str(tmp_path))
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 3
+    first = next(i for i, line in enumerate(lines) if line.startswith("inconclusive: never reached: "))
+    assert lines[first + 1].startswith("  - ") and "--max-depth 2" in lines[first + 1]
+    assert lines[-1].startswith("kmodel explore: inconclusive")
 
 
 def test_manifests_are_explored(tmp_path):

@@ -223,6 +223,37 @@ def test_bounds_prune_and_are_reported():
     assert result.exhaustive and not result.complete and result.pruned["pods"] > 0
 
 
+def test_an_inconclusive_result_says_what_kept_the_witnesses_out_and_following_it_passes():
+    """`reach_hints`: the witnesses never reached, the rules waiting on them, and each cause that applies (the
+    depth bound with what it cut, the user requests and faults not allowed); exploring with those lifted
+    reaches every witness, so the hints are the way to a conclusive verdict."""
+    result = explore(settled(tiny()), ExploreConfig(max_depth=2, faults="node"))
+    assert result.verdict == "inconclusive" and result.pruned["depth"] > 0
+    hints = result.reach_hints()
+    assert "sometimes-scaled-down" in result.unreached_witnesses
+    assert hints[0].startswith("never reached: ") and "scale-down-order" in hints[0]
+    assert hints[1] == (f"{result.pruned['depth']:,} states were left unexpanded at --max-depth 2: a larger bound "
+                        "explores further")
+    assert hints[2].startswith("--user-events: none allowed; `--user-events all` also explores ")
+    assert "ScaleController" in hints[2]
+    assert hints[3].startswith("--faults: 2 of ") and "LivenessProbeFails" in hints[3] and len(hints) == 4
+    lifted = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all", user_events="all"))
+    assert lifted.verdict == "pass" and lifted.unreached_witnesses == () and lifted.reach_hints() == []
+
+
+def test_a_stopped_search_says_so_and_with_nothing_cut_the_witnesses_are_out_of_reach():
+    stopped = explore(settled(tiny()), ExploreConfig(faults="all", max_depth=None, max_states=50))
+    assert ("the search stopped at --max-states 50 before the bounded space was exhausted: a larger "
+            "--max-states, or tighter bounds, lets it finish") in stopped.reach_hints()
+    # Every event allowed, no bound cutting: the witnesses left are not in the reachable space of this cluster.
+    # (A real search allowing every user request never ends without a bound: CreatePod is always enabled.)
+    result = explore(settled(tiny()), ExploreConfig(max_depth=2, faults="node"))
+    everything = attrs.evolve(result, pruned={k: 0 for k in result.pruned},
+                              config=ExploreConfig(max_depth=2, faults="all", user_events="all"))
+    hints = everything.reach_hints()
+    assert len(hints) == 2 and hints[1].startswith("every event was allowed and no bound cut the search")
+
+
 def test_rule_names_restrict_the_check():
     result = explore(settled(tiny()), ExploreConfig(faults="probes", max_depth=3),
                      rule_names=["readiness-never-restarts"])
