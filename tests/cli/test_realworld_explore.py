@@ -1,0 +1,35 @@
+"""`kmodel explore` on every file of the real-world corpus (kubernetes/examples) with its default bounds (depth 4,
+every fault, settled start), as a user would first run it: no rule is violated by a real manifest, exit 2 only
+where Kubernetes itself refuses the file, never a traceback, and an inconclusive report always says what kept it
+from a verdict (`ExploreResult.reach_hints`). The whole corpus takes about 10 s."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kmodel.cli import main
+from tests.unit.test_manifests import CORPUS, CORPUS_FILES, REJECTED_BY_KUBERNETES
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_kmodel_explore_on_real_world_file(name, tmp_path):
+    path = CORPUS / name
+    result = CliRunner().invoke(main, ["explore", "--no-progress", "--output-format", "json",
+                                       "--trace-dir", str(tmp_path), str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    if name in REJECTED_BY_KUBERNETES:
+        assert result.exit_code == 2, (REJECTED_BY_KUBERNETES[name], result.output)
+        assert result.stderr.startswith(f"error: {path}:")
+        return
+    report = json.loads(result.stdout)
+    assert report["violations"] == [] and result.exit_code in (0, 3), result.output
+    assert report["exhaustive"] is True
+    if result.exit_code == 0:
+        assert report["verdict"] == "pass" and report["hints"] == [] and report["unreached_witnesses"] == []
+    else:
+        assert report["verdict"] == "inconclusive" and report["unreached_witnesses"]
+        assert report["hints"][0].startswith("never reached: ") and len(report["hints"]) >= 2
