@@ -51,6 +51,7 @@ class Invariant:
     witness: str | None = None
     profile: str | None = None  # a scheduler profile the rule speaks of, or None for all
     applies: Callable[[Any], bool] | None = attrs.field(default=None, eq=False)  # SOMETIMES: can it be reached?
+    reached_by: tuple[str, ...] = ()  # SOMETIMES: user requests that reach it where faults alone do not
 
     def applies_to(self, profile: str) -> bool:
         return self.profile is None or self.profile == profile
@@ -77,14 +78,16 @@ _catalog_loaded = False
 
 
 def invariant(name: str, kind: str = ALWAYS, rules: Iterable[str] = (), witness: str | None = None,
-              profile: str | None = None, applies: Callable[[Any], bool] | None = None
-              ) -> Callable[[Callable], Callable]:
+              profile: str | None = None, applies: Callable[[Any], bool] | None = None,
+              reached_by: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Register `fn` as the invariant `name`. A duplicate name raises ValueError.
 
     `witness` names the SOMETIMES rule showing that the states a safety rule speaks of are reached. For a
     SOMETIMES rule, `applies(initial_cluster)` says statically whether the cluster can reach it at all (a
     hook witness cannot be reached where no container has hooks); a rule whose witness cannot apply is
-    reported not-applicable rather than passed."""
+    reported not-applicable rather than passed. `reached_by` names the user requests (event class names) that
+    bring a cluster to a SOMETIMES witness where faults alone do not (a controller of one replica scales down
+    only when asked): an engine that did not allow them names them when the witness was never reached."""
     if kind not in KINDS:
         raise ValueError(f"unknown invariant kind {kind!r}; kinds are {', '.join(KINDS)}")
 
@@ -92,7 +95,8 @@ def invariant(name: str, kind: str = ALWAYS, rules: Iterable[str] = (), witness:
         if name in _REGISTRY:
             raise ValueError(f"invariant {name!r} is already registered")
         doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())  # the first paragraph
-        _REGISTRY[name] = Invariant(name, kind, fn, doc, tuple(str(r) for r in rules), witness, profile, applies)
+        _REGISTRY[name] = Invariant(name, kind, fn, doc, tuple(str(r) for r in rules), witness, profile, applies,
+                                    tuple(reached_by))
         return fn
 
     return register

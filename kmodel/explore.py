@@ -559,7 +559,8 @@ class ExploreResult:
     def reach_hints(self) -> list[str]:
         """Why the verdict is inconclusive and what to change, as sentences for the report: the witnesses never
         reached (with the rules waiting on them), the bounds that cut the search (with what they cut) and the
-        events it was not allowed, or, when none did, that no reachable state of this cluster has them. Empty
+        events it was not allowed (first the user requests that reach the unreached witnesses where faults alone
+        do not: their `reached_by`), or, when none did, that no reachable state of this cluster has them. Empty
         unless the verdict is inconclusive."""
         if self.verdict != "inconclusive":
             return []
@@ -584,12 +585,22 @@ class ExploreResult:
             n = self.pruned.get(key, 0)
             if n:
                 out.append(f"{n:,} {what} {flag} {bound}: a larger bound explores further")
+        needed: dict[str, list[str]] = {}  # a request not allowed -> the unreached witnesses it reaches
+        for name in unreached:
+            for request in invariants.get(name).reached_by:
+                if request not in cfg.user_events:
+                    needed.setdefault(request, []).append(name)
         for flag, allowed, known in (("--user-events", cfg.user_events, user_event_classes()),
                                      ("--faults", cfg.faults, fault_classes())):
             missing = sorted(set(known) - allowed)
             if missing:
                 now = "none allowed" if not allowed else f"{len(allowed)} of {len(known)} allowed"
-                out.append(f"{flag}: {now}; `{flag} all` also explores {', '.join(missing)}")
+                fix = ""
+                if flag == "--user-events" and needed:
+                    fix = (f"`{flag} {','.join(sorted(allowed | set(needed)))}` allows the requests that reach "
+                           + "; ".join(f"{', '.join(ws)} ({request})" for request, ws in sorted(needed.items()))
+                           + "; ")
+                out.append(f"{flag}: {now}; {fix}`{flag} all` also explores {', '.join(missing)}")
         if len(out) == causes:
             out.append("every event was allowed and no bound cut the search: no reachable state of this cluster "
                        "has them, so their rules cannot be exercised here (more replicas or nodes may)")

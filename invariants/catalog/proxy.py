@@ -49,7 +49,7 @@ def traffic_only_to_ready(before, event, after):
                         where)
 
 
-@invariant("sometimes-routing-choice", kind=SOMETIMES, applies=_has_selecting_service)
+@invariant("sometimes-routing-choice", kind=SOMETIMES, applies=_has_selecting_service, reached_by=("ScaleController",))
 def routing_choice(cluster):
     """Some Service's Endpoints hold ready and not-ready addresses at once: routing has a wrong choice to avoid."""
     return any(e.addresses and e.not_ready_addresses for e in cluster.endpoints.values())

@@ -173,7 +173,8 @@ def _count_active_by_owner_uid(pods) -> dict:
     return counts
 
 
-@invariant("sometimes-scaled-down", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
+@invariant("sometimes-scaled-down", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
+           reached_by=("ScaleController",))
 def scaled_down(cluster):
     """Some controller has more active pods than it wants (a scale-down is due). The pods it counts are among
     those its owner key holds and among the active pods owned with its uid, so a controller holding no more than
@@ -197,7 +198,7 @@ def _selected_by_a_controller(views: tuple, matchers: tuple, labels) -> bool:
         bool(fn(sel, labels_)) for fn, (_, _, sel) in zip(matchers, views_)), matchers)
 
 
-@invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
+@invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers), reached_by=("RelabelPod",))
 def orphan(cluster):
     """Some pod has no controller owner while a controller's selector matches it."""
     if not cluster.orphans:

@@ -97,7 +97,8 @@ def scale_up_keeps_spread(before, event, after):
                         f"{ {n: after.owner_pods_on(key, n) for n in nodes} }", (key, f"Pod/{event.pod}"))
 
 
-@invariant("sometimes-spread-over-nodes", kind=SOMETIMES, applies=lambda c: len(c.nodes) >= 2 and bool(c.controllers))
+@invariant("sometimes-spread-over-nodes", kind=SOMETIMES, applies=lambda c: len(c.nodes) >= 2 and bool(c.controllers),
+           reached_by=("ScaleController",))
 def spread_over_nodes(cluster):
     """Some controller has active pods on two or more nodes."""
     return any(len(counts) >= 2 for counts in cluster.owner_node_counts.values())

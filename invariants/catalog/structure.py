@@ -45,7 +45,8 @@ def indexes_exact(cluster):
         yield Violation("indexes-exact", f"index {name} differs from its recomputation")
 
 
-@invariant("sometimes-many-pods", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
+@invariant("sometimes-many-pods", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
+           reached_by=("ScaleController",))
 def many_pods(cluster):
     """Some state holds at least three bound pods of one controller."""
     return any(sum(counts.values()) >= 3 for counts in cluster.owner_node_counts.values())

@@ -25,6 +25,7 @@ from kmodel.explore import (
     explore,
     fault_classes,
     parse_event_names,
+    user_event_classes,
 )
 from kmodel.objects import Container, Node, OwnerRef, Pod, PodTemplate, ReplicationController
 from kmodel.scenarios import seed, tiny
@@ -234,11 +235,24 @@ def test_an_inconclusive_result_says_what_kept_the_witnesses_out_and_following_i
     assert hints[0].startswith("never reached: ") and "scale-down-order" in hints[0]
     assert hints[1] == (f"{result.pruned['depth']:,} states were left unexpanded at --max-depth 2: a larger bound "
                         "explores further")
-    assert hints[2].startswith("--user-events: none allowed; `--user-events all` also explores ")
-    assert "ScaleController" in hints[2]
+    assert hints[2].startswith("--user-events: none allowed; `--user-events RelabelPod,ScaleController` allows the "
+                               "requests that reach sometimes-orphan (RelabelPod); sometimes-many-pods, ")
+    assert "(ScaleController); `--user-events all` also explores AddNode, " in hints[2]
     assert hints[3].startswith("--faults: 2 of ") and "LivenessProbeFails" in hints[3] and len(hints) == 4
     lifted = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all", user_events="all"))
     assert lifted.verdict == "pass" and lifted.unreached_witnesses == () and lifted.reach_hints() == []
+
+
+@pytest.mark.parametrize("witness", [i.name for i in invariants.of_kind(invariants.SOMETIMES) if i.reached_by])
+def test_the_requests_a_witness_names_reach_it_where_faults_alone_do_not(witness):
+    """`reached_by`, which the hints name, is a claim about the model: on the tiny cluster (one replica) every
+    fault to depth 3 leaves the witness unreached, and allowing just the requests it names reaches it."""
+    requests = invariants.get(witness).reached_by
+    assert set(requests) <= set(user_event_classes())
+    faults_only = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all"))
+    assert witness in faults_only.unreached_witnesses
+    asked = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all", user_events=",".join(requests)))
+    assert witness in asked.reached
 
 
 def test_a_stopped_search_says_so_and_with_nothing_cut_the_witnesses_are_out_of_reach():
