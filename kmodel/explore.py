@@ -1106,11 +1106,13 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
 def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Iterable[str] | None = None,
                         config: ExploreConfig | None = None):
     """`kmodel check --engine explore`: the explorer's verdicts as a `kmodel.check.CheckReport`. The depth bound
-    is `max_depth`; every fault may happen, users scale controllers and relabel pods (the requests that reach
-    scale-down and adoption), and the search stops (inconclusive) after `max_states` distinct states."""
+    is `max_depth`; every fault may happen, and so may the user requests that the witnesses are `reached_by`
+    (scaling a controller, relabelling a pod: what reaches scale-down and adoption), and the search stops
+    (inconclusive) after `max_states` distinct states."""
     from kmodel.check import CheckReport, ViolationReport
 
-    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events="ScaleController,RelabelPod")
+    requests = sorted({r for inv in invariants.of_kind(invariants.SOMETIMES) for r in inv.reached_by})
+    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events=requests)
     # As `kmodel explore --start settled`: the search starts once the controllers have done their work; the
     # way there is checked here (ALWAYS and TRANSITION rules on every settle step).
     from kmodel.settle import settle

@@ -286,6 +286,8 @@ def test_check_with_explorer_gives_a_check_report():
     assert isinstance(report, CheckReport) and report.engine == "explore"
     assert report.verdict in ("pass", "inconclusive") and report.violations == ()
     assert any(r.name == "endpoints-match-ready-pods" for r in report.rules)
+    # the user requests the witnesses are reached by are explored too
+    assert {"ScaleController", "RelabelPod"} <= set(report.event_counts)
 
 
 # ------------------------------------------------------------------------------------------------------------------
