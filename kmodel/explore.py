@@ -94,8 +94,8 @@ from kmodel.events import CONTROLLER, FAULT, USER, Event, load_actors, sources
 
 __all__ = [
     "ExploreConfig", "ExploreResult", "Counterexample", "ExploreError", "Fingerprinter", "explore",
-    "check_with_explorer", "fault_classes", "user_event_classes", "parse_event_names", "FAULT_GROUPS",
-    "SETTLE_RULE", "SYMMETRY_MODES",
+    "check_with_explorer", "fault_classes", "user_event_classes", "parse_event_names", "witness_requests",
+    "FAULT_GROUPS", "SETTLE_RULE", "SYMMETRY_MODES",
 ]
 
 SETTLE_RULE = "settle-reaches-quiescence"
@@ -166,6 +166,20 @@ def parse_event_names(spec: str | Iterable[str] | None, actor: str, field: str =
             raise ExploreError(f"--{field.replace('_', '-')}: unknown event {item!r}; known: "
                                f"{', '.join(['all', 'none', *groups, *known])}")
     return frozenset(out)
+
+
+def witness_requests() -> dict[str, list[str]]:
+    """The user requests the registered SOMETIMES witnesses are `reached_by`, each with those witnesses in
+    registry order. A name that is no user request class is an ExploreError naming the witness."""
+    known = user_event_classes()
+    out: dict[str, list[str]] = {}
+    for inv in invariants.of_kind(invariants.SOMETIMES):
+        for request in inv.reached_by:
+            if request not in known:
+                raise ExploreError(f"invariant {inv.name}: reached_by names {request!r}, which is no user request; "
+                                   f"known: {', '.join(known)}")
+            out.setdefault(request, []).append(inv.name)
+    return out
 
 
 def _faults(value) -> frozenset[str]:
@@ -586,10 +600,11 @@ class ExploreResult:
             if n:
                 out.append(f"{n:,} {what} {flag} {bound}: a larger bound explores further")
         needed: dict[str, list[str]] = {}  # a request not allowed -> the unreached witnesses it reaches
-        for name in unreached:
-            for request in invariants.get(name).reached_by:
-                if request not in cfg.user_events:
-                    needed.setdefault(request, []).append(name)
+        for request, witnesses in witness_requests().items():
+            if request not in cfg.user_events:
+                for name in witnesses:
+                    if name in unreached:
+                        needed.setdefault(request, []).append(name)
         for flag, allowed, known in (("--user-events", cfg.user_events, user_event_classes()),
                                      ("--faults", cfg.faults, fault_classes())):
             missing = sorted(set(known) - allowed)
@@ -1111,8 +1126,7 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
     (inconclusive) after `max_states` distinct states."""
     from kmodel.check import CheckReport, ViolationReport
 
-    requests = sorted({r for inv in invariants.of_kind(invariants.SOMETIMES) for r in inv.reached_by})
-    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events=requests)
+    cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events=sorted(witness_requests()))
     # As `kmodel explore --start settled`: the search starts once the controllers have done their work; the
     # way there is checked here (ALWAYS and TRANSITION rules on every settle step).
     from kmodel.settle import settle

@@ -121,7 +121,7 @@ def explore(manifests, scenario, replicas, system_pods, nodes, profile, start, m
     """Explore every state reachable within the bounds and check every rule (exit 0 pass, 1 violation,
     2 bad input, 3 inconclusive)."""
     import invariants
-    from kmodel.explore import ExploreConfig
+    from kmodel.explore import ExploreConfig, witness_requests
     from kmodel.explore import explore as run_explore
 
     try:
@@ -136,6 +136,7 @@ def explore(manifests, scenario, replicas, system_pods, nodes, profile, start, m
                         invariants.get(n)
                     except KeyError as err:
                         raise KModelError(f"--rules: {err}") from None
+        witness_requests()  # a witness reached_by an unknown request is bad input: said before the search
         cfg = ExploreConfig(max_depth=max_depth, max_pods=max_pods, max_restarts=max_restarts, max_clock=max_clock,
                             faults=faults, user_events=user_events, max_states=max_states, symmetry=symmetry,
                             check_settle_steps=check_settle_steps)

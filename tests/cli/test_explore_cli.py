@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from invariants.registry import SOMETIMES, invariant, unregister
 from kmodel.cli import main
 from kmodel.controllers import endpoints as endpoints_controller
 
@@ -104,6 +105,16 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     result = run(*args)
     assert result.exit_code == 2
     assert needle in result.output and "Traceback" not in result.output
+
+
+def test_a_witness_reached_by_an_unknown_request_exits_2_naming_it():
+    invariant("sometimes-typo", kind=SOMETIMES, reached_by=("ScaleControler",))(lambda c: False)
+    try:
+        result = run("--scenario", "tiny", "--max-depth", "1")
+    finally:
+        unregister("sometimes-typo")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("error: invariant sometimes-typo: reached_by names 'ScaleControler'")
 
 
 def test_bad_manifest_exits_2(tmp_path):

@@ -7,6 +7,7 @@ import attrs
 import pytest
 
 import invariants
+from invariants.registry import unregister
 from kmodel import trace as tr
 from kmodel.check import CheckReport
 from kmodel.cluster import Cluster, Config
@@ -26,6 +27,7 @@ from kmodel.explore import (
     fault_classes,
     parse_event_names,
     user_event_classes,
+    witness_requests,
 )
 from kmodel.objects import Container, Node, OwnerRef, Pod, PodTemplate, ReplicationController
 from kmodel.scenarios import seed, tiny
@@ -253,6 +255,19 @@ def test_the_requests_a_witness_names_reach_it_where_faults_alone_do_not(witness
     assert witness in faults_only.unreached_witnesses
     asked = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all", user_events=",".join(requests)))
     assert witness in asked.reached
+
+
+def test_witness_requests_are_the_catalog_reached_by_and_an_unknown_one_names_its_witness():
+    assert witness_requests() == {
+        "ScaleController": ["sometimes-many-pods", "sometimes-scaled-down", "sometimes-spread-over-nodes",
+                            "sometimes-routing-choice"],
+        "RelabelPod": ["sometimes-orphan"]}
+    invariants.invariant("sometimes-typo", kind=invariants.SOMETIMES, reached_by=("ScaleControler",))(lambda c: False)
+    try:
+        with pytest.raises(ExploreError, match="invariant sometimes-typo: reached_by names 'ScaleControler'"):
+            witness_requests()
+    finally:
+        unregister("sometimes-typo")
 
 
 def test_a_stopped_search_says_so_and_with_nothing_cut_the_witnesses_are_out_of_reach():
