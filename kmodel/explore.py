@@ -169,8 +169,8 @@ def parse_event_names(spec: str | Iterable[str] | None, actor: str, field: str =
 
 
 def witness_requests() -> dict[str, list[str]]:
-    """The user requests the registered SOMETIMES witnesses are `reached_by`, each with those witnesses in
-    registry order. A name that is no user request class is an ExploreError naming the witness."""
+    """The user requests the registered SOMETIMES witnesses are `reached_by`, in name order, each with those
+    witnesses in name order. A name that is no user request class is an ExploreError naming the witness."""
     known = user_event_classes()
     out: dict[str, list[str]] = {}
     for inv in invariants.of_kind(invariants.SOMETIMES):
@@ -179,7 +179,7 @@ def witness_requests() -> dict[str, list[str]]:
                 raise ExploreError(f"invariant {inv.name}: reached_by names {request!r}, which is no user request; "
                                    f"known: {', '.join(known)}")
             out.setdefault(request, []).append(inv.name)
-    return out
+    return {request: sorted(out[request]) for request in sorted(out)}
 
 
 def _faults(value) -> frozenset[str]:

@@ -3,7 +3,7 @@ SEMANTICS 43, 44)."""
 
 from __future__ import annotations
 
-from invariants.catalog.endpoints import _has_selecting_service, find_port, listed
+from invariants.catalog.endpoints import find_port, listed
 from invariants.catalog.shared import for_events
 from invariants.registry import SOMETIMES, TRANSITION, Violation, invariant
 
@@ -49,7 +49,23 @@ def traffic_only_to_ready(before, event, after):
                         where)
 
 
-@invariant("sometimes-routing-choice", kind=SOMETIMES, applies=_has_selecting_service, reached_by=("ScaleController",))
+def _service_can_choose(cluster) -> bool:
+    """Some Service can ever hold two addresses at once: its selector matches a controller's template (a
+    controller runs several pods, or is scaled to, or replaces one while the old one terminates) or two pods.
+    Nothing else can make a pod match: a Service's selector is a map of equality terms (SEMANTICS 23, 26), and the
+    only relabels the engines request drop a label or take a controller's template labels (`user.relabel_palette`).
+    A Service that can hold one pod at most never offers kube-proxy a choice: with that pod not ready no connection
+    is routed at all (SEMANTICS 44)."""
+    templates = [c.template.labels for c in cluster.controllers.values()]
+    pods = [p.labels for p in cluster.pods.values()]
+    for svc in cluster.services.values():
+        sel = svc.label_selector
+        if sel is not None and (any(map(sel.matches, templates)) or sum(map(bool, map(sel.matches, pods))) >= 2):
+            return True
+    return False
+
+
+@invariant("sometimes-routing-choice", kind=SOMETIMES, applies=_service_can_choose, reached_by=("ScaleController",))
 def routing_choice(cluster):
     """Some Service's Endpoints hold ready and not-ready addresses at once: routing has a wrong choice to avoid."""
     return any(e.addresses and e.not_ready_addresses for e in cluster.endpoints.values())
