@@ -139,8 +139,11 @@ def fault_classes() -> dict[str, type]:
 
 
 def user_event_classes() -> dict[str, type]:
-    """Every user request class, by name."""
-    return _event_classes(USER)
+    """Every user request class an event source offers, by name: the creations (`kmodel.user.CREATIONS`) are
+    left out, since no palette invents the objects they would create."""
+    from kmodel.user import CREATIONS
+
+    return {n: c for n, c in _event_classes(USER).items() if n not in CREATIONS}
 
 
 def parse_event_names(spec: str | Iterable[str] | None, actor: str, field: str = "faults") -> frozenset[str]:
@@ -162,6 +165,10 @@ def parse_event_names(spec: str | Iterable[str] | None, actor: str, field: str =
             out |= {n for n in groups[item] if n in known}
         elif item in known:
             out.add(item)
+        elif actor == USER and item in _event_classes(USER):
+            raise ExploreError(f"--{field.replace('_', '-')}: {item} needs the spec of the object it creates, which "
+                               "no palette of requests invents: declare the object in the manifests instead; "
+                               f"requests the explorer makes: {', '.join(known)}")
         else:
             raise ExploreError(f"--{field.replace('_', '-')}: unknown event {item!r}; known: "
                                f"{', '.join(['all', 'none', *groups, *known])}")

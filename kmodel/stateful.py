@@ -3,9 +3,12 @@
 One `RuleBasedStateMachine` drives the model. Its only step rule draws the next event from `enabled(cluster)`,
 so a new event class is explored without a new rule; after every step it checks the registry's ALWAYS and
 TRANSITION rules; at quiescence points it settles the cluster (faults stopped, fair controller schedule) and
-checks the STABLE rules on the settled state, then carries on from there. `target()` steers towards rich states
-(pods not ready, restarts, pending pods) and `event()` labels show coverage under
-`--hypothesis-show-statistics`.
+checks the STABLE rules on the settled state, then carries on from there. The requests that end the scenario's
+story (`kmodel.user.teardown_requests`: deleting a controller, a Service, a Node) are not among the step's
+events: at one quiescence point in `TEARDOWN_ONE_IN` the settled cluster gets one of them, and settles again, so
+that cascading deletion and the pod garbage collector are checked without most runs losing their workload.
+`target()` steers towards rich states (pods not ready, restarts, pending pods) and `event()` labels show
+coverage under `--hypothesis-show-statistics`.
 
 A broken rule raises `RuleBroken`, which carries the violation and the trace (initial cluster and events) of
 the run; Hypothesis shrinks it to a minimal trace. Reached SOMETIMES witnesses are collected in `Coverage`.
@@ -24,13 +27,18 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import invariants
 from kmodel.cluster import Cluster
-from kmodel.events import ACTORS, Event, enabled
+from kmodel.events import ACTORS, USER, Event, enabled
 from kmodel.settle import settle
+from kmodel.user import TEARDOWN, teardown_requests
 
 
 # How often a step is a quiescence point instead of an event: settling skips over transient states, so most
 # steps are single events.
 SETTLE_ONE_IN = 6
+
+# How often a quiescence point is followed by a teardown request (and a second settle): about one run in three of
+# 40 steps has one.
+TEARDOWN_ONE_IN = 8
 
 # A choice among the n options of the current state (event kinds, then events of a kind): a 16-bit draw reduced
 # modulo n. n is small, so the choice is uniform within n / 65,536, and it shrinks towards the first option.
@@ -62,11 +70,12 @@ class RuleBroken(AssertionError):
 class Coverage:
     """What runs reached: SOMETIMES witnesses, event classes, steps taken.
 
-    `steps` counts the events the step rule applied, `settle_events` those `settle` applied at quiescence
-    points, `invocations` the step rule's calls (an event or a quiescence point), `settles` the quiescence
-    points. `seconds` splits the engine's own time: "model" (listing enabled events, applying them, the
-    controllers' work in settle), "rules" (ALWAYS, TRANSITION and STABLE rules and SOMETIMES witnesses) and
-    "steering" (the richness observations behind `target()`); the rest of a run's wall time is Hypothesis'.
+    `steps` counts the events the step rule applied (teardown requests included), `settle_events` those
+    `settle` applied at quiescence points, `invocations` the step rule's calls (an event, or a quiescence point
+    and perhaps a teardown request), `settles` the settle runs (two at a quiescence point with a teardown).
+    `seconds` splits the engine's own time: "model" (listing enabled events, applying them, the controllers'
+    work in settle), "rules" (ALWAYS, TRANSITION and STABLE rules and SOMETIMES witnesses) and "steering" (the
+    richness observations behind `target()`); the rest of a run's wall time is Hypothesis'.
     """
 
     witnesses: set[str] = attrs.Factory(set)
@@ -166,10 +175,12 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             cov.invocations += 1
             if settle_point == SETTLE_ONE_IN - 1:
                 self.quiesce()
+                if kind % TEARDOWN_ONE_IN == TEARDOWN_ONE_IN // 2:  # not 0, where draws shrink to
+                    self.tear_down(which)
                 return
             started = perf_counter()
             by_class: dict[str, list[Event]] = {}
-            for e in enabled(self.cluster, actors):
+            for e in enabled(self.cluster, actors, skip=(TEARDOWN,)):
                 if event_filter is None or event_filter(e):
                     by_class.setdefault(type(e).__name__, []).append(e)
             spent["model"] += perf_counter() - started
@@ -177,7 +188,20 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 return
             # Two draws: the kind of event, then which one. A uniform draw over all events would drown the
             # rare kinds (a probe failure among dozens of scale and cordon requests).
-            ev = pick(by_class[pick(sorted(by_class), kind)], which)
+            self._take(pick(by_class[pick(sorted(by_class), kind)], which))
+
+        def tear_down(self, which: int) -> None:
+            """One teardown request on the settled cluster, then quiescence again (the module docstring)."""
+            if USER not in actors:
+                return
+            options = [e for e in teardown_requests(self.cluster)
+                       if e.guard(self.cluster) and (event_filter is None or event_filter(e))]
+            if options:
+                self._take(pick(options, which))
+                self.quiesce()
+
+        def _take(self, ev: Event) -> None:
+            """Apply an enabled event and check the TRANSITION rules on the edge and the ALWAYS rules after it."""
             started = perf_counter()
             before = self.cluster
             after = ev.apply(before)  # `step` without its guard: `enabled` has just checked it

@@ -1,14 +1,18 @@
 """User requests to the API server: create, delete, scale, relabel, and node administration.
 
 Each request is an event (actor USER). The API server's validation runs in `guard` (an object the API would
-reject is never admitted; `Cluster.create` raises `InvalidObject` for direct use). `user_requests` lists a finite
-palette of requests for the engines: deletes of what exists, scaling by one within `Config.max_replicas`,
-relabels that orphan a pod or let a controller adopt one (SEMANTICS 36), cordons and uncordons. Creations
-need a spec, so engines draw them from strategies and apply them with `step`; node removal and controller or
-Service deletion are left out of the palette because they end the story the scenario tells (they stay
-available to `step` and are tested). Per-node infrastructure pods are not offered for deletion: their
-DaemonSet, which is not modelled, would recreate them.
-"""
+reject is never admitted; `Cluster.create` raises `InvalidObject` for direct use). The engines draw requests from
+two finite palettes:
+- `user_requests` (source "user"): deletes of the pods that exist, scaling by one within `Config.max_replicas`,
+  relabels that orphan a pod or let a controller adopt one (SEMANTICS 36), cordons and uncordons. Per-node
+  infrastructure pods are not offered for deletion: their DaemonSet, which is not modelled, would recreate them.
+- `teardown_requests` (source `TEARDOWN`): deleting a controller (its pods go through cascading deletion,
+  SEMANTICS 38), a Service (its Endpoints go with it), or a Node object (the pod garbage collector removes the
+  pods bound to it). They end the story the scenario tells, so the Hypothesis engine offers them only now and
+  then, at a quiescence point, and the explorer only when `--user-events` names them.
+Creations (`CREATIONS`) need an object spec that no palette invents: the objects an engine starts from come from
+the manifests or the scenario, tests apply creation requests with `step`, and the explorer refuses them in
+`--user-events` rather than allow requests it would never make."""
 
 from __future__ import annotations
 
@@ -317,3 +321,18 @@ def user_requests(cluster: Cluster):
     for name in sorted(cluster.nodes):
         node = cluster.nodes[name]
         yield UncordonNode(node.name) if node.unschedulable else CordonNode(node.name)
+
+
+TEARDOWN = "user-teardown"  # the source of the requests that end the scenario's story (module docstring)
+CREATIONS = ("CreatePod", "CreateService", "CreateController", "AddNode")  # requests no palette offers
+
+
+@event_source(TEARDOWN, USER)
+def teardown_requests(cluster: Cluster):
+    """Deleting each controller, each Service and each Node object that exists, in name order."""
+    for key in sorted(cluster.controllers):
+        yield DeleteController(key)
+    for name in sorted(cluster.services):
+        yield DeleteService(name)
+    for name in sorted(cluster.nodes):
+        yield RemoveNode(name)

@@ -12,7 +12,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from hypothesis import strategies as st
 
 from kmodel import labels, objects, scenarios
-from kmodel.controllers import endpoints, kubelet, replication
+from kmodel.controllers import endpoints, garbage_collector, kubelet, replication
 from kmodel.objects import Endpoints
 from kmodel.scheduler import reference
 from kmodel.scheduler import scheduler as scheduler_mod
@@ -124,3 +124,15 @@ def test_service_without_selector_treated_as_everything(monkeypatch):
     monkeypatch.setattr(endpoints, "desired_endpoints", everything)
     monkeypatch.setattr(endpoints, "is_stale", everything_stale)
     assert "unmanaged-service-has-no-endpoints" in rules_broken(generated_clusters())
+
+
+def test_garbage_collector_leaving_the_dependents_of_a_deleted_controller(monkeypatch):
+    """Orphan propagation where Kubernetes' default is background cascading deletion (SEMANTICS 38): found
+    only because the engine deletes controllers at quiescence points (`kmodel.user.teardown_requests`)."""
+    monkeypatch.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
+    assert "owners-are-live" in rules_broken(seed_clusters())
+
+
+def test_pod_gc_leaving_the_pods_of_a_deleted_node(monkeypatch):
+    monkeypatch.setattr(garbage_collector, "orphaned_pods", lambda cluster: [])
+    assert "bound-pods-on-existing-nodes" in rules_broken(seed_clusters())

@@ -18,7 +18,7 @@ def unique_uids(cluster):
             yield Violation("unique-uids", f"uid {uid} is used by {n} objects")
 
 
-@invariant("bound-pods-on-existing-nodes", kind=STABLE, witness="sometimes-many-pods")
+@invariant("bound-pods-on-existing-nodes", kind=STABLE, witness="sometimes-node-gone")
 def bound_pods_on_existing_nodes(cluster):
     """At quiescence every bound pod's node exists (the pod garbage collector removes the others)."""
     for node in cluster.pods_by_node:
@@ -28,14 +28,22 @@ def bound_pods_on_existing_nodes(cluster):
                                 (f"Pod/{pod.name}", f"Node/{node}"))
 
 
-@invariant("owners-are-live", kind=STABLE, rules=("38",), witness="sometimes-many-pods")
+@invariant("owners-are-live", kind=STABLE, rules=("38", "54"), witness="sometimes-owner-gone")
 def owners_are_live(cluster):
-    """At quiescence every owner reference names a live controller with that uid (cascading deletion, SEMANTICS 38)."""
+    """At quiescence the garbage collector has deleted every pod whose controller owner is gone or has another
+    uid (cascading deletion, SEMANTICS 38). Such a pod may still exist only while it terminates on a node that
+    is not Ready: only its kubelet removes the object (SEMANTICS 54.3), so in Kubernetes too it stays Terminating,
+    its ownerReference dangling, until the node returns or its Node object is deleted."""
     for owner_key in cluster.pods_by_owner:
         for pod in cluster.pods_owned_by(owner_key):
-            if not cluster.owner_alive(pod):
-                yield Violation("owners-are-live", f"pod {pod.name} is owned by {owner_key} (uid {pod.owner.uid}), "
-                                "which does not exist", (f"Pod/{pod.name}", owner_key))
+            if cluster.owner_alive(pod) or (pod.terminating and pod.node_name in cluster.not_ready_nodes):
+                continue
+            if not pod.terminating:
+                state = "not being deleted"
+            else:
+                state = f"terminating on Ready node {pod.node_name}" if pod.node_name else "terminating unbound"
+            yield Violation("owners-are-live", f"pod {pod.name} is owned by {owner_key} (uid {pod.owner.uid}), "
+                            f"which does not exist, and is {state}", (f"Pod/{pod.name}", owner_key))
 
 
 @invariant("indexes-exact", kind=ALWAYS, witness="sometimes-many-pods")
@@ -50,3 +58,19 @@ def indexes_exact(cluster):
 def many_pods(cluster):
     """Some state holds at least three bound pods of one controller."""
     return any(sum(counts.values()) >= 3 for counts in cluster.owner_node_counts.values())
+
+
+@invariant("sometimes-owner-gone", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
+           reached_by=("DeleteController",))
+def owner_gone(cluster):
+    """Some state holds a pod whose controller owner no longer exists, so cascading deletion has work to do
+    (SEMANTICS 38): the states `owners-are-live` speaks of."""
+    return bool(cluster.dangling_pods)
+
+
+@invariant("sometimes-node-gone", kind=SOMETIMES, applies=lambda c: bool(c.nodes) and bool(c.pods or c.controllers),
+           reached_by=("RemoveNode",))
+def node_gone(cluster):
+    """Some state holds a pod bound to a node whose Node object was deleted, so the pod garbage collector has
+    work to do: the states `bound-pods-on-existing-nodes` speaks of."""
+    return bool(cluster.lost_nodes)

@@ -98,6 +98,8 @@ def test_manifests_are_explored(tmp_path):
 @pytest.mark.parametrize("args, needle", [
     (("--faults", "node,volcano"), "--faults: unknown event 'volcano'"),
     (("--user-events", "Tick"), "--user-events: unknown event 'Tick'"),
+    (("--user-events", "ScaleController,CreatePod"), "--user-events: CreatePod needs the spec of the object it "
+                                                     "creates, which no palette of requests invents"),
     (("--rules", "no-such-rule"), "unknown invariant 'no-such-rule'"),
     (("--scenario", "tiny", "--replicas", "2"), "--replicas"),
 ])

@@ -237,10 +237,13 @@ def test_an_inconclusive_result_says_what_kept_the_witnesses_out_and_following_i
     assert hints[0].startswith("never reached: ") and "scale-down-order" in hints[0]
     assert hints[1] == (f"{result.pruned['depth']:,} states were left unexpanded at --max-depth 2: a larger bound "
                         "explores further")
-    assert hints[2].startswith("--user-events: none allowed; `--user-events RelabelPod,ScaleController` allows the "
-                               "requests that reach sometimes-orphan (RelabelPod); sometimes-many-pods, "
-                               "sometimes-routing-choice, sometimes-scaled-down, sometimes-spread-over-nodes "
-                               "(ScaleController); `--user-events all` also explores AddNode, ")
+    assert hints[2] == ("--user-events: none allowed; `--user-events DeleteController,RelabelPod,RemoveNode,"
+                        "ScaleController` allows the requests that reach sometimes-owner-gone (DeleteController); "
+                        "sometimes-orphan (RelabelPod); sometimes-node-gone (RemoveNode); sometimes-many-pods, "
+                        "sometimes-routing-choice, sometimes-scaled-down, sometimes-spread-over-nodes "
+                        "(ScaleController); `--user-events all` also explores CordonNode, DeleteController, "
+                        "DeletePod, DeleteService, RelabelPod, RemoveNode, RouteConnection, ScaleController, "
+                        "UncordonNode")
     assert hints[3].startswith("--faults: 2 of ") and "LivenessProbeFails" in hints[3] and len(hints) == 4
     lifted = explore(settled(tiny()), ExploreConfig(max_depth=3, faults="all", user_events="all"))
     assert lifted.verdict == "pass" and lifted.unreached_witnesses == () and lifted.reach_hints() == []
@@ -260,7 +263,9 @@ def test_the_requests_a_witness_names_reach_it_where_faults_alone_do_not(witness
 
 def test_witness_requests_are_the_catalog_reached_by_and_an_unknown_one_names_its_witness():
     assert list(witness_requests().items()) == [
+        ("DeleteController", ["sometimes-owner-gone"]),
         ("RelabelPod", ["sometimes-orphan"]),
+        ("RemoveNode", ["sometimes-node-gone"]),
         ("ScaleController", ["sometimes-many-pods", "sometimes-routing-choice", "sometimes-scaled-down",
                              "sometimes-spread-over-nodes"])]
     invariants.invariant("sometimes-typo", kind=invariants.SOMETIMES, reached_by=("ScaleControler",))(lambda c: False)
@@ -276,7 +281,7 @@ def test_a_stopped_search_says_so_and_with_nothing_cut_the_witnesses_are_out_of_
     assert ("the search stopped at --max-states 50 before the bounded space was exhausted: a larger "
             "--max-states, or tighter bounds, lets it finish") in stopped.reach_hints()
     # Every event allowed, no bound cutting: the witnesses left are not in the reachable space of this cluster.
-    # (A real search allowing every user request never ends without a bound: CreatePod is always enabled.)
+    # (A real search allowing every event never ends without a bound: liveness failures raise restart counts forever.)
     result = explore(settled(tiny()), ExploreConfig(max_depth=2, faults="node"))
     everything = attrs.evolve(result, pruned={k: 0 for k in result.pruned},
                               config=ExploreConfig(max_depth=2, faults="all", user_events="all"))
@@ -341,13 +346,14 @@ def test_pinned_count_tiny_probes_and_exits():
 @pytest.mark.slow
 def test_seed_with_node_probe_and_hook_faults_explored_completely():
     """The seed (two replicas, no infrastructure pods, settled) with node crashes, probe results, hook outcomes
-    and container exits, and users scaling and relabelling, to depth 4 (about 16,000 states): the bounded space
-    is exhausted, every rule holds, every SOMETIMES rule is reached and the convergence bound is reported."""
+    and container exits, and users scaling, relabelling, deleting a controller and removing a node (the
+    requests the witnesses are reached by), to depth 4 (about 30,000 states): the bounded space is exhausted,
+    every rule holds, every SOMETIMES rule is reached and the convergence bound is reported."""
     c = settled(seed(replicas=2, system_pods=False))
     cfg = ExploreConfig(max_depth=4, max_pods=5, faults="node,probes,hooks,exits",
-                        user_events="ScaleController,RelabelPod")
+                        user_events=",".join(witness_requests()))
     result = explore(c, cfg)
-    assert result.exhaustive and result.distinct_states > 10_000
+    assert result.exhaustive and result.distinct_states > 25_000
     assert result.violations == ()
     assert result.verdict == "pass", [(r.name, r.verdict, r.message) for r in result.rules if r.verdict != "pass"]
     applicable = [i.name for i in invariants.of_kind(invariants.SOMETIMES)

@@ -561,7 +561,10 @@ def test_claim_index_agrees_with_claim_pods_on_random_runs_semantics_29_36(data)
         # a round applies the creations last (`reconcile`, tests/regression/test_scale_down_order.py)
         assert reconcile(c) == tuple([e for e in syncs if not isinstance(e, ReplicaSetCreatePods)]
                                      + [e for e in syncs if isinstance(e, ReplicaSetCreatePods)])
-        c = step(c, data.draw(st.sampled_from(list(enabled(c)))))
+        options = list(enabled(c))
+        if not options:  # everything torn down (kmodel.user.teardown_requests)
+            break
+        c = step(c, data.draw(st.sampled_from(options)))
 
 
 @pytest.mark.parametrize("pod_spec, state", [

@@ -7,17 +7,20 @@ import pytest
 from kmodel.cluster import Cluster
 from kmodel.errors import EventNotEnabled
 from kmodel.events import step
-from kmodel.objects import Container, Hook, Node, Pod, PodTemplate, ReplicationController
+from kmodel.objects import Container, Hook, Node, Pod, PodTemplate, ReplicationController, Service
 from kmodel.user import (
+    CREATIONS,
     CordonNode,
     CreatePod,
     DeleteController,
     DeletePod,
+    DeleteService,
     RelabelPod,
     RemoveNode,
     ScaleController,
     UncordonNode,
     relabel_palette,
+    teardown_requests,
     user_requests,
 )
 
@@ -86,3 +89,23 @@ def test_user_requests_are_all_enabled():
     c = cluster()
     events = list(user_requests(c))
     assert events and all(e.guard(c) for e in events)
+
+
+def test_teardown_requests_delete_each_controller_service_and_node_in_name_order():
+    """The palette that ends the scenario's story: every controller, Service and Node object can be deleted
+    (cascading deletion and the pod garbage collector then do their work, SEMANTICS 38)."""
+    c = Cluster.from_objects([Node("n2"), Node("n1"), RC, Service("web", selector={"app": "web"})])
+    assert list(teardown_requests(c)) == [DeleteController("ReplicationController/web"), DeleteService("web"),
+                                          RemoveNode("n1"), RemoveNode("n2")]
+    assert all(e.guard(c) for e in teardown_requests(c))
+    gone = step(step(step(step(c, RemoveNode("n1")), RemoveNode("n2")), DeleteService("web")),
+                DeleteController("ReplicationController/web"))
+    assert list(teardown_requests(gone)) == []
+
+
+def test_no_palette_offers_a_creation():
+    """A creation needs the spec of a new object; neither palette invents one (the explorer refuses them)."""
+    c = cluster()
+    offered = {type(e).__name__ for e in [*user_requests(c), *teardown_requests(c)]}
+    assert set(CREATIONS) == {"CreatePod", "CreateService", "CreateController", "AddNode"}
+    assert not offered & set(CREATIONS)
