@@ -1129,8 +1129,9 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
                         config: ExploreConfig | None = None):
     """`kmodel check --engine explore`: the explorer's verdicts as a `kmodel.check.CheckReport`. The depth bound
     is `max_depth`; every fault may happen, and so may the user requests that the witnesses are `reached_by`
-    (scaling a controller, relabelling a pod: what reaches scale-down and adoption), and the search stops
-    (inconclusive) after `max_states` distinct states."""
+    (scaling a controller, relabelling a pod, deleting a controller or a node: what reaches scale-down, adoption,
+    cascading deletion and the pod garbage collector), and the search stops (inconclusive) after `max_states`
+    distinct states."""
     from kmodel.check import CheckReport, ViolationReport
 
     cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events=sorted(witness_requests()))

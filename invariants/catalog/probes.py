@@ -159,7 +159,9 @@ def crash_loop(cluster):
 _TERMINAL = pod_fact(lambda pod: pod.terminal)
 
 
-@invariant("sometimes-terminated-for-good", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers))
+@invariant("sometimes-terminated-for-good", kind=SOMETIMES, applies=lambda c: bool(c.pods or c.controllers),
+           reached_by=("DeletePod",))
 def terminated_for_good(cluster):
-    """Some pod has reached Succeeded or Failed."""
+    """Some pod has reached Succeeded or Failed: its containers exited under restartPolicy Never or OnFailure
+    (SEMANTICS 50), or a graceful delete killed them (Failed, SEMANTICS 48, 54)."""
     return some_pod(cluster, _TERMINAL)

@@ -237,9 +237,10 @@ def test_an_inconclusive_result_says_what_kept_the_witnesses_out_and_following_i
     assert hints[0].startswith("never reached: ") and "scale-down-order" in hints[0]
     assert hints[1] == (f"{result.pruned['depth']:,} states were left unexpanded at --max-depth 2: a larger bound "
                         "explores further")
-    assert hints[2] == ("--user-events: none allowed; `--user-events DeleteController,RelabelPod,RemoveNode,"
-                        "ScaleController` allows the requests that reach sometimes-owner-gone (DeleteController); "
-                        "sometimes-orphan (RelabelPod); sometimes-node-gone (RemoveNode); sometimes-many-pods, "
+    assert hints[2] == ("--user-events: none allowed; `--user-events DeleteController,DeletePod,RelabelPod,"
+                        "RemoveNode,ScaleController` allows the requests that reach sometimes-owner-gone "
+                        "(DeleteController); sometimes-terminated-for-good (DeletePod); sometimes-orphan "
+                        "(RelabelPod); sometimes-node-gone (RemoveNode); sometimes-many-pods, "
                         "sometimes-routing-choice, sometimes-scaled-down, sometimes-spread-over-nodes "
                         "(ScaleController); `--user-events all` also explores CordonNode, DeleteController, "
                         "DeletePod, DeleteService, RelabelPod, RemoveNode, RouteConnection, ScaleController, "
@@ -264,6 +265,7 @@ def test_the_requests_a_witness_names_reach_it_where_faults_alone_do_not(witness
 def test_witness_requests_are_the_catalog_reached_by_and_an_unknown_one_names_its_witness():
     assert list(witness_requests().items()) == [
         ("DeleteController", ["sometimes-owner-gone"]),
+        ("DeletePod", ["sometimes-terminated-for-good"]),
         ("RelabelPod", ["sometimes-orphan"]),
         ("RemoveNode", ["sometimes-node-gone"]),
         ("ScaleController", ["sometimes-many-pods", "sometimes-routing-choice", "sometimes-scaled-down",
