@@ -7,6 +7,7 @@ again with the default budget, which is what a user gets."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -49,3 +50,29 @@ def test_kmodel_check_on_real_world_file(name, tmp_path, monkeypatch):
     text = path.read_text()
     for entry in report["not_modelled"]:
         assert f"kind: {entry['kind']}" in text
+
+
+CORPUS_DIRS = sorted({str((CORPUS / name).parent.relative_to(CORPUS)) for name in CORPUS_FILES})
+
+
+@pytest.mark.parametrize("directory", CORPUS_DIRS)
+def test_kmodel_check_on_real_world_directory_gives_one_verdict_with_either_engine(directory, tmp_path, monkeypatch):
+    """`kmodel check DIR`, as a user checks an app whole (recursively), with the Hypothesis engine and with the
+    explorer (`--engine explore`, which allows the user requests the witnesses are `reached_by`): never a
+    traceback, never inconclusive, the same exit code from both; a refusal (exit 2) names FILE:LINE (a file
+    Kubernetes refuses, an object defined twice, another namespace)."""
+    monkeypatch.chdir(tmp_path)
+    path = CORPUS / directory
+    codes = []
+    for engine in ("hypothesis", "explore"):
+        result = run_check(path, ["--engine", engine])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert "Traceback" not in result.output and result.exit_code in (0, 1, 2), (engine, result.output)
+        if result.exit_code == 2:
+            assert re.match(rf"error: {re.escape(str(path))}/\S+:\d+: ", result.stderr), result.stderr
+        codes.append(result.exit_code)
+    assert codes[0] == codes[1], codes
+
+
+def test_the_corpus_has_its_59_directories():
+    assert len(CORPUS_DIRS) == 59
