@@ -29,6 +29,17 @@ def test_enabled_covers_every_actor_on_the_seed():
     assert actors == set(ACTORS)
 
 
+def test_enabled_leaves_out_the_sources_it_is_told_to_skip():
+    """The Hypothesis engine's step draws without the teardown palette (`kmodel.user.TEARDOWN`)."""
+    from kmodel.user import TEARDOWN, teardown_requests
+
+    c = seed()
+    everything, without = list(enabled(c)), list(enabled(c, skip=(TEARDOWN,)))
+    torn = list(teardown_requests(c))
+    assert torn and set(torn) <= set(everything) and not set(torn) & set(without)
+    assert [e for e in everything if e not in torn] == without
+
+
 def test_events_are_hashable_values_with_valid_reprs():
     import kmodel.controllers.kubelet as kubelet  # noqa: F401 - repr names live in these modules
     from kmodel import user  # noqa: F401
