@@ -105,7 +105,8 @@ class _Progress:
 @click.option("--faults", default="all", show_default=True,
               help="Fault events allowed: class names or groups (node, probes, hooks, exits, time), all, none.")
 @click.option("--user-events", default="none", show_default=True,
-              help="User requests allowed: class names (ScaleController, DeletePod, ...), all, none.")
+              help="User requests allowed: class names (ScaleController, DeletePod, DeleteController, RemoveNode, "
+                   "...), all, none. Creations are refused: the explorer invents no new objects.")
 @click.option("--symmetry", type=click.Choice(["full", "pods", "off"]), default="full", show_default=True,
               help="Merge states equal up to renaming interchangeable nodes and pods (full), pods only, or none; "
                    "the explorer falls back when a name decides between states it would merge.")
