@@ -92,7 +92,8 @@ def readiness_removes_endpoint(before, event, after):
                             (f"Service/{event.service}", f"Pod/{pod_name}"))
 
 
-@invariant("unmanaged-service-has-no-endpoints", kind=ALWAYS, rules=("26", "8.2"), witness="sometimes-not-ready-selected-pod")
+@invariant("unmanaged-service-has-no-endpoints", kind=ALWAYS, rules=("26", "8.2"),
+           witness="sometimes-unmanaged-service-beside-pod")
 def unmanaged_service(cluster):
     """A Service without a selector gets no managed endpoints: it does not select every pod (SEMANTICS 26)."""
     for name, svc in cluster.services.items():
@@ -100,6 +101,21 @@ def unmanaged_service(cluster):
             yield Violation("unmanaged-service-has-no-endpoints",
                             f"Service/{name} has no selector but the controller wrote endpoints for it",
                             (f"Service/{name}",))
+
+
+def _has_unmanaged_service(cluster) -> bool:
+    """Some Service has no selector (its endpoints are the user's, SEMANTICS 26) and the cluster has pods or
+    controllers that will make some."""
+    return any(svc.selector is None for svc in cluster.services.values()) and bool(cluster.pods or cluster.controllers)
+
+
+@invariant("sometimes-unmanaged-service-beside-pod", kind=SOMETIMES, applies=_has_unmanaged_service)
+def unmanaged_service_beside_pod(cluster):
+    """Some state holds a Service without a selector and a running pod (one with an IP), which a controller
+    that read the missing selector as "every pod" would list: the states `unmanaged-service-has-no-endpoints`
+    speaks of (SEMANTICS 26, 8.2)."""
+    return any(svc.selector is None for svc in cluster.services.values()) and \
+        any(p.pod_ip is not None for p in cluster.pods.values())
 
 
 @invariant("sometimes-not-ready-selected-pod", kind=SOMETIMES, applies=_has_selecting_service)
