@@ -1137,25 +1137,17 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
     cfg = config or ExploreConfig(max_depth=max_depth, max_states=20_000, user_events=sorted(witness_requests()))
     # As `kmodel explore --start settled`: the search starts once the controllers have done their work; the
     # way there is checked here (ALWAYS and TRANSITION rules on every settle step).
-    from kmodel.settle import settle
+    from kmodel.check import settle_checked
 
     names = None if rule_names is None else list(rule_names)
-    on_the_way: list = []
-
-    def observe(before: Cluster, event: Event, after: Cluster) -> None:
-        if not on_the_way:
-            on_the_way.extend(invariants.check_transition(before, event, after, names=names))
-            on_the_way.extend(invariants.check(after, kinds=(invariants.ALWAYS,), names=names))
-
-    settled = settle(cluster, max_steps=cfg.settle_bound, record=True, observe=observe)
+    settled, on_the_way, way = settle_checked(cluster, names, cfg.settle_bound)
     if on_the_way:
         v = on_the_way[0]
         from kmodel.check import FAIL, rule_verdicts
 
         rules = invariants.of_kind(names=names, profile=cluster.config.profile)
         verdicts = rule_verdicts(rules, {v.rule: v.message}, set(), set(), False)
-        return CheckReport(FAIL, tuple(verdicts), (ViolationReport(v.rule, v.message, v.objects, cluster,
-                                                                   settled.events),),
+        return CheckReport(FAIL, tuple(verdicts), (ViolationReport(v.rule, v.message, v.objects, cluster, way),),
                            "explore", 0, settled.steps, 0.0, {})
     result = explore(settled.cluster, cfg, names)
     violations = tuple(ViolationReport(v.rule, v.message, v.objects, v.initial, v.events) for v in result.violations)

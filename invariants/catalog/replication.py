@@ -50,7 +50,7 @@ def replicas_converge(cluster):
 _REPLICATION_WRITES = ("ReplicaSetCreatePods", "ReplicaSetDeletePods")
 
 
-@invariant("burst-limit", kind=TRANSITION, rules=("30",), witness="sometimes-scaled-down")
+@invariant("burst-limit", kind=TRANSITION, rules=("30",), witness="sometimes-burst-capped")
 @for_events(*_REPLICATION_WRITES)
 def burst_limit(before, event, after):
     """No sync creates or deletes more than burstReplicas = 500 pods (SEMANTICS 30)."""
@@ -185,6 +185,21 @@ def scaled_down(cluster):
                 and len(claimed_active(cluster, c)) > c.replicas:
             return True
     return False
+
+
+def _can_exceed_burst(cluster) -> bool:
+    """Some controller wants more than burstReplicas pods, or holds more than that beyond what it wants: only
+    then can a sync's diff exceed the cap (user scaling moves `replicas` by one within `Config.max_replicas`)."""
+    return any(ctl.replicas > BURST_REPLICAS or len(cluster.pods_by_owner.get(key, ())) > ctl.replicas + BURST_REPLICAS
+               for key, ctl in cluster.controllers.items())
+
+
+@invariant("sometimes-burst-capped", kind=SOMETIMES, applies=_can_exceed_burst)
+def burst_capped(cluster):
+    """Some controller is more than burstReplicas = 500 pods away from its replicas, so its next sync must cap
+    its writes (SEMANTICS 30): the states `burst-limit` speaks of."""
+    return any(abs(len(claimed_active(cluster, ctl)) - ctl.replicas) > BURST_REPLICAS
+               for ctl in cluster.controllers.values())
 
 
 _SELECTED: dict = {}

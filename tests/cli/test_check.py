@@ -24,9 +24,11 @@ def test_seed_scenario_passes_with_a_verdict_for_every_rule():
     assert report["verdict"] == "pass"
     names = {r["name"] for r in report["rules"]}
     assert names == set(invariants.registry())
-    # The seed's one Service has a selector: the rule about selectorless Services has nothing to speak of.
+    # The seed's one Service has a selector, and no controller of it is ever 500 pods from its replicas: the
+    # rules about selectorless Services and the burst limit have nothing to speak of.
     assert {r["name"] for r in report["rules"] if r["verdict"] == "not-applicable"} == {
-        "unmanaged-service-has-no-endpoints", "sometimes-unmanaged-service-beside-pod"}
+        "unmanaged-service-has-no-endpoints", "sometimes-unmanaged-service-beside-pod", "burst-limit",
+        "sometimes-burst-capped"}
     assert all(r["verdict"] in ("pass", "not-applicable") for r in report["rules"])
     assert report["violations"] == [] and report["findings"] == []
 

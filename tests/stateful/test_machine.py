@@ -7,9 +7,12 @@ A failure raises `RuleBroken`, whose message is the shrunk trace: each step's ev
 from __future__ import annotations
 
 from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import invariants
+from kmodel.cluster import Cluster
+from kmodel.objects import Container, Node, PodTemplate, ReplicationController
 from kmodel.stateful import Coverage, make_machine
 from tests.strategies import generated_clusters, seed_clusters
 
@@ -17,6 +20,19 @@ from tests.strategies import generated_clusters, seed_clusters
 def _run(strategy, coverage: Coverage, steps: int = 30) -> None:
     machine = make_machine(strategy, coverage=coverage)
     run_state_machine_as_test(machine, settings=settings(stateful_step_count=steps))
+
+
+def _run_briefly(strategy, coverage: Coverage) -> None:
+    """A few short runs, for clusters of hundreds of pods."""
+    machine = make_machine(strategy, coverage=coverage)
+    run_state_machine_as_test(machine, settings=settings(max_examples=3, stateful_step_count=3))
+
+
+def big_controller() -> Cluster:
+    """A ReplicationController 502 pods short of its replicas, on two nodes."""
+    template = PodTemplate(labels={"app": "big"}, containers=(Container(name="app"),))
+    return Cluster.from_objects([Node("node-1"), Node("node-2"),
+                                 ReplicationController.defaulted("big", 502, None, template)])
 
 
 def test_seed_scenario_keeps_every_rule():
@@ -28,6 +44,7 @@ def test_generated_clusters_keep_every_rule_and_reach_every_witness():
     _run(generated_clusters(), coverage)
     _run(generated_clusters(require_liveness=True), coverage)  # liveness kills need failure streaks
     _run(seed_clusters(), coverage)
+    _run_briefly(st.just(big_controller()), coverage)  # a diff beyond burstReplicas (SEMANTICS 30)
     wanted = {inv.name for inv in invariants.of_kind(invariants.SOMETIMES)}
     missing = sorted(wanted - coverage.witnesses)
     assert not missing, f"witnesses never reached: {missing} (after {coverage.steps} steps)"
