@@ -36,8 +36,8 @@ from kmodel.user import TEARDOWN, teardown_requests
 # steps are single events.
 SETTLE_ONE_IN = 6
 
-# How often a quiescence point is followed by a teardown request (and a second settle): about one run in three of
-# 40 steps has one.
+# How often a quiescence point is followed by a teardown request (and a second settle): one step in 48, so a bit
+# over half of the runs of 40 steps have one, mostly late in the run.
 TEARDOWN_ONE_IN = 8
 
 # A choice among the n options of the current state (event kinds, then events of a kind): a 16-bit draw reduced

@@ -43,7 +43,7 @@ def owners_are_live(cluster):
             else:
                 state = f"terminating on Ready node {pod.node_name}" if pod.node_name else "terminating unbound"
             yield Violation("owners-are-live", f"pod {pod.name} is owned by {owner_key} (uid {pod.owner.uid}), "
-                            f"which does not exist, and is {state}", (f"Pod/{pod.name}", owner_key))
+                            f"which no longer exists with that uid, and is {state}", (f"Pod/{pod.name}", owner_key))
 
 
 @invariant("indexes-exact", kind=ALWAYS, witness="sometimes-many-pods")

@@ -46,4 +46,4 @@ def test_a_dependent_nobody_deletes_still_breaks_the_rule(monkeypatch):
     monkeypatch.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
     c = settle(step(settle(seed()).cluster, DeleteController("ReplicaSet/cache"))).cluster
     found = stable_violations(c)
-    assert found and all("which does not exist, and is not being deleted" in m for m in found)
+    assert found and all("which no longer exists with that uid, and is not being deleted" in m for m in found)
