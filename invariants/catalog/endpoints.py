@@ -103,10 +103,14 @@ def unmanaged_service(cluster):
                             (f"Service/{name}",))
 
 
+def _has_selectorless_service(cluster) -> bool:
+    """Some Service has no selector: its endpoints are the user's (SEMANTICS 26, 8.2)."""
+    return any(svc.selector is None for svc in cluster.services.values())
+
+
 def _has_unmanaged_service(cluster) -> bool:
-    """Some Service has no selector (its endpoints are the user's, SEMANTICS 26) and the cluster has pods or
-    controllers that will make some."""
-    return any(svc.selector is None for svc in cluster.services.values()) and bool(cluster.pods or cluster.controllers)
+    """A Service without a selector, and pods or controllers that will make some."""
+    return _has_selectorless_service(cluster) and bool(cluster.pods or cluster.controllers)
 
 
 @invariant("sometimes-unmanaged-service-beside-pod", kind=SOMETIMES, applies=_has_unmanaged_service)
@@ -114,8 +118,7 @@ def unmanaged_service_beside_pod(cluster):
     """Some state holds a Service without a selector and a running pod (one with an IP), which a controller
     that read the missing selector as "every pod" would list: the states `unmanaged-service-has-no-endpoints`
     speaks of (SEMANTICS 26, 8.2)."""
-    return any(svc.selector is None for svc in cluster.services.values()) and \
-        any(p.pod_ip is not None for p in cluster.pods.values())
+    return _has_selectorless_service(cluster) and any(p.pod_ip is not None for p in cluster.pods.values())
 
 
 @invariant("sometimes-not-ready-selected-pod", kind=SOMETIMES, applies=_has_selecting_service)
