@@ -4,7 +4,8 @@ controller's replicas spread (SEED 10, SEMANTICS 55 to 61)."""
 from __future__ import annotations
 
 from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
-from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
+from invariants.oracles import scheduling as oracle
+from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.cluster import NodeUsage
 
 
@@ -12,16 +13,68 @@ from kmodel.cluster import NodeUsage
            witness="sometimes-spread-over-nodes")
 @for_events("SchedulerBindPod")
 def schedule_least_loaded(before, event, after):
-    """A bind picks a feasible node with the best score of the cluster's profile, as the reference scheduler
-    (a scan of every node) computes it; for `textbook`, a feasible node with the fewest pods of the same
-    controller/service."""
-    from kmodel.scheduler import reference
-
-    pod = before.pods[event.pod]
-    result = reference.schedule(before, pod)
-    if event.node not in result.top_nodes:
+    """A bind picks one of the best feasible nodes as the independent oracle states the cluster's profile
+    (`invariants.oracles.scheduling`, upstream's filters, formulas and default weights restated without the
+    model's plugins): for `kubernetes`, any node with the highest total; for `textbook`, the feasible node with
+    the fewest pods of the same controller/service, then the fewest pods, then the first name."""
+    decision = oracle.decision(before, event.pod)
+    if event.node not in decision.best:
         yield Violation("schedule-least-loaded", f"pod {event.pod} was bound to {event.node}, but the best feasible "
-                        f"nodes are {sorted(result.top_nodes) or 'none'}", (f"Pod/{event.pod}", f"Node/{event.node}"))
+                        f"nodes are {sorted(decision.best) or 'none'}{_scores_note(decision, event.node)}",
+                        (f"Pod/{event.pod}", f"Node/{event.node}"))
+
+
+def _scores_note(decision, node: str) -> str:
+    if not decision.scores:
+        return ""
+    best = decision.best[0] if decision.best else None
+    if node in decision.scores and best is not None:
+        return f" (oracle score of {node}: {decision.scores[node]}, of {best}: {decision.scores[best]})"
+    if node in decision.rejections:
+        return f" ({node} is infeasible: {', '.join(decision.rejections[node])})"
+    return ""
+
+
+@invariant("bind-only-to-feasible-node", kind=TRANSITION, rules=("55",), witness="sometimes-spread-over-nodes")
+@for_events("SchedulerBindPod")
+def bind_only_to_feasible_node(before, event, after):
+    """A bind's node passes upstream's filters for the pod as the oracle states them (NodeUnschedulable, the
+    not-ready taint, the nodeSelector, NodeResourcesFit's pod count and requests): a filter bug shows here by
+    name even where `schedule-least-loaded` would also fire."""
+    decision = oracle.decision(before, event.pod)
+    if event.node not in decision.feasible:
+        why = ", ".join(decision.rejections.get(event.node, ("no such node",)))
+        yield Violation("bind-only-to-feasible-node", f"pod {event.pod} was bound to {event.node}, which the "
+                        f"filters reject: {why}", (f"Pod/{event.pod}", f"Node/{event.node}"))
+
+
+@invariant("unschedulable-only-when-infeasible", kind=TRANSITION, rules=("55",),
+           witness="sometimes-pod-unschedulable")
+@for_events("SchedulerMarkUnschedulable")
+def unschedulable_only_when_infeasible(before, event, after):
+    """The scheduler marks a pod unschedulable only when the oracle finds no feasible node for it."""
+    decision = oracle.decision(before, event.pod)
+    if decision.feasible:
+        yield Violation("unschedulable-only-when-infeasible", f"pod {event.pod} was marked unschedulable "
+                        f"({'; '.join(event.reasons)}), but {', '.join(decision.feasible)} fit",
+                        (f"Pod/{event.pod}",))
+
+
+_PENDING = pod_fact(lambda p: p.node_name is None and not p.terminal and p.deletion_timestamp is None)
+
+
+@invariant("pending-only-when-infeasible", kind=STABLE, rules=("55", "61"), witness="sometimes-pod-unschedulable")
+def pending_only_when_infeasible(cluster):
+    """Once the cluster is quiescent (the scheduler has run on every queued pod), no pod waits unbound while
+    the oracle finds a feasible node for it: the scheduler acts on every pod some node can take."""
+    if not some_pod(cluster, _PENDING):
+        return
+    for name, pod in cluster.pods.items():
+        if pod.node_name is None and not pod.terminal and pod.deletion_timestamp is None:
+            decision = oracle.decision(cluster, name)
+            if decision.feasible:
+                yield Violation("pending-only-when-infeasible", f"pod {name} is pending at quiescence, but "
+                                f"{', '.join(decision.feasible)} fit", (f"Pod/{name}",))
 
 
 _NO_USAGE = NodeUsage()  # a node nothing is bound to
