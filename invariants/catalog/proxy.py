@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from invariants.catalog.endpoints import find_port, listed
 from invariants.catalog.shared import for_events
-from invariants.registry import SOMETIMES, TRANSITION, Violation, invariant
+from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
+from kmodel.controllers import proxy as _proxy  # only its enabled connections, the actual side
 
 
 @invariant("traffic-only-to-ready", kind=TRANSITION, rules=("43", "44"), witness="sometimes-routing-choice")
@@ -69,3 +70,106 @@ def _service_can_choose(cluster) -> bool:
 def routing_choice(cluster):
     """Some Service's Endpoints hold ready and not-ready addresses at once: routing has a wrong choice to avoid."""
     return any(e.addresses and e.not_ready_addresses for e in cluster.endpoints.values())
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Every endpoint kube-proxy may choose, and nothing else (SEMANTICS 44, restated; the model's choices are the
+# `RouteConnection` events it enables, which `kmodel.controllers.proxy.routable_connections` lists)
+
+
+def _key(sp):
+    """How a connection names a Service port: its name, or its number when it has none."""
+    return sp.name if sp.name else sp.port
+
+
+def expected_routes(cluster) -> set:
+    """(Service, port, pod, target port) of every connection kube-proxy may make now (SEMANTICS 44):
+    - the stored Endpoints' ready `addresses` that carry the Service port (same name and protocol), on the
+      number written there: iptables and nftables choose uniformly among them, so each may be chosen;
+    - when there is none for the port (ProxyTerminatingEndpoints): the selected pods that are serving and
+      terminating (Ready, deletionTimestamp set, not terminal, with an IP), on the target port FindPort resolves
+      on them (SEMANTICS 41, 43, 8.3), for a managed Service whose Endpoints have been written;
+    - a not-Ready pod listed ready because of publishNotReadyAddresses is ready to kube-proxy (8.3);
+    - a not-ready address is never chosen, nor a pod on a port it was not resolved for."""
+    out = set()
+    for name, svc in cluster.services.items():
+        stored = cluster.endpoints.get(name)
+        for sp in svc.ports:
+            key = _key(sp)
+            found = False
+            for a in stored.addresses if stored is not None else ():
+                for ep in a.ports:
+                    if ep.name == sp.name and ep.protocol == sp.protocol:
+                        out.add((name, key, a.pod, ep.port))
+                        found = True
+                        break
+            if found or svc.selector is None or stored is None:
+                continue
+            for p in cluster.service_members.get(name, ()):
+                pod = cluster.pods[p]
+                if pod.deletion_timestamp is not None and pod.ready and not pod.terminal and pod.pod_ip:
+                    number = find_port(pod, sp)
+                    if number is not None:
+                        out.add((name, key, pod.name, number))
+    return out
+
+
+@invariant("routing-exactly-ready-endpoints", kind=ALWAYS, rules=("43", "44", "8.3"),
+           witness="sometimes-two-ready-endpoints")
+def routing_exactly_ready_endpoints(cluster):
+    """In every state the connections kube-proxy may make to each Service port are exactly SEMANTICS 44's: every
+    ready address carrying the port can be chosen (the choice is random per connection), on the number resolved
+    for its pod; no not-ready address, no other pod and no other port can; and only with no ready address, the
+    serving terminating pods (ProxyTerminatingEndpoints)."""
+    if not cluster.services:
+        return
+    want = expected_routes(cluster)
+    have = {(e.service, e.port, e.pod, e.target_port) for e in _proxy.routable_connections(cluster)}
+    for svc, port, pod, target in sorted(want - have, key=str):
+        yield Violation("routing-exactly-ready-endpoints", f"Service/{svc}:{port} cannot route to {pod} on port "
+                        f"{target}, which SEMANTICS 44 lets kube-proxy choose", (f"Service/{svc}", f"Pod/{pod}"))
+    for svc, port, pod, target in sorted(have - want, key=str):
+        yield Violation("routing-exactly-ready-endpoints", f"Service/{svc}:{port} routes to {pod} on port {target}, "
+                        "which is not a ready endpoint on that port (nor a serving terminating fallback)",
+                        (f"Service/{svc}", f"Pod/{pod}"))
+
+
+@invariant("sometimes-two-ready-endpoints", kind=SOMETIMES, applies=_service_can_choose,
+           reached_by=("ScaleController",))
+def two_ready_endpoints(cluster):
+    """Some Service's Endpoints hold two ready addresses at once: kube-proxy has a random choice to make, and
+    every one of them must be choosable (SEMANTICS 44)."""
+    for e in cluster.endpoints.values():
+        if len(e.addresses) >= 2:
+            return True
+    return False
+
+
+def _can_fall_back(cluster) -> bool:
+    """Some Service with a selector and ports, without publishNotReadyAddresses (which lists terminating pods
+    ready, so the fallback never applies), selects a pod or a controller's template: deleting its last ready pod
+    leaves a serving terminating one (SEMANTICS 44)."""
+    templates = [c.template.labels for c in cluster.controllers.values()]
+    pods = [p.labels for p in cluster.pods.values() if not p.daemon]
+    for svc in cluster.services.values():
+        sel = svc.label_selector
+        if sel is not None and svc.ports and not svc.publish_not_ready_addresses and (
+                any(map(sel.matches, templates)) or any(map(sel.matches, pods))):
+            return True
+    return False
+
+
+@invariant("sometimes-routing-fallback", kind=SOMETIMES, applies=_can_fall_back,
+           reached_by=("ScaleController", "DeletePod"))
+def routing_fallback(cluster):
+    """Some Service port has no ready address while a pod it selects is serving and terminating (Ready, being
+    deleted, with an IP): kube-proxy falls back to it (ProxyTerminatingEndpoints, SEMANTICS 44)."""
+    for name, svc in cluster.services.items():
+        stored = cluster.endpoints.get(name)
+        if stored is None or svc.selector is None or stored.addresses or not svc.ports:
+            continue
+        for p in cluster.service_members.get(name, ()):
+            pod = cluster.pods[p]
+            if pod.deletion_timestamp is not None and pod.ready and not pod.terminal and pod.pod_ip:
+                return True
+    return False
