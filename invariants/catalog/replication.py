@@ -3,8 +3,11 @@ and adoption never moves a pod between two live controllers (SEMANTICS 28 to 38)
 
 from __future__ import annotations
 
+import attrs
+
 from invariants.catalog.shared import changed_pods, for_events, per_object, per_pair, pod_fact, some_pod
-from invariants.registry import SOMETIMES, STABLE, TRANSITION, Violation, invariant
+from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
+from kmodel.controllers import replication as _replication_controller  # only its proposals, the actual side
 
 BURST_REPLICAS = 500
 
@@ -25,11 +28,24 @@ def selector_matches(selector, labels) -> bool:
     return per_pair(_MATCHES, selector, labels, lambda s, lab: bool(fn(s, lab)), fn)
 
 
+def active(pod) -> bool:
+    """FilterActivePods, restated (SEMANTICS 29.2): phase neither Succeeded nor Failed, and no deletionTimestamp.
+    A terminating pod is not counted, so its replacement is due at once."""
+    return pod.phase != "Succeeded" and pod.phase != "Failed" and pod.deletion_timestamp is None
+
+
+def owned_by(pod, ctl) -> bool:
+    """The pod's controllerRef names this controller: kind, name and uid (SEMANTICS 36; another uid is an
+    earlier controller of the same name, whose pods this one ignores)."""
+    o = pod.owner
+    return o is not None and o.uid == ctl.uid and o.name == ctl.name and o.kind == ctl.kind
+
+
 def claimed_active(cluster, ctl):
     """The pods a controller counts: owned by it (same uid), matching its selector, active (SEMANTICS 29, 36)."""
     sel = ctl.label_selector
     return [p for p in cluster.pods_owned_by(ctl.key)
-            if p.owner.uid == ctl.uid and selector_matches(sel, p.labels) and p.active]
+            if owned_by(p, ctl) and selector_matches(sel, p.labels) and active(p)]
 
 
 @invariant("replicas-converge", kind=STABLE, rules=("29", "30", "36"), witness="sometimes-scaled-down")
@@ -98,7 +114,8 @@ def _deleted_before(a, b, clock: int, next_uid: int) -> bool:
                       _bucket((clock - b.ready_since) * 10 ** 9) if b.ready_since is not None else -2))
     restarts = [max((c.status.restart_count for c in p.containers), default=0) for p in (a, b)]
     steps.append((-restarts[0], -restarts[1]))  # 7. more restarts first
-    steps.append((_bucket(next_uid - a.creation_index), _bucket(next_uid - b.creation_index)))  # 8. newer first
+    # 8. newer first; a zero creationTimestamp (creation_index 0: never stamped) first of all
+    steps.append(tuple(_bucket(next_uid - p.creation_index) if p.creation_index > 0 else -2 for p in (a, b)))
     for x, y in steps:
         if x != y:
             return x < y
@@ -139,7 +156,8 @@ def _owner_moves(before, after):
         new = after.pods.get(name)
         if new is None or new is pod or pod.owner is None or new.owner is None or new.owner == pod.owner:
             continue
-        if before.owner_alive(pod):
+        ctl = before.controllers.get(pod.owner.key)
+        if ctl is not None and ctl.uid == pod.owner.uid:  # the owner is alive: same key, same uid (SEMANTICS 36)
             yield Violation("no-pod-moves-between-controllers",
                             f"pod {name} moved from {pod.owner.key} to {new.owner.key}",
                             (f"Pod/{name}", pod.owner.key, new.owner.key))
@@ -239,3 +257,165 @@ _TERMINATING = pod_fact(lambda pod: pod.terminating)
 def terminating_pod(cluster):
     """Some pod is being deleted."""
     return some_pod(cluster, _TERMINATING)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Exactly the writes SEMANTICS 29, 30 and 36 demand, restated (the model's are its proposals and its events)
+
+
+@invariant("replication-writes-exact-diff", kind=TRANSITION, rules=("29.2", "29.4", "30"),
+           witness="sometimes-replacement-due")
+@for_events(*_REPLICATION_WRITES)
+def writes_exact_diff(before, event, after):
+    """A sync creates exactly min(replicas - active, 500) pods when it is short, and deletes exactly
+    min(active - replicas, 500) when it has too many (`diff`, capped at burstReplicas; the active pods counted
+    exclude terminating and terminal ones), never in the wrong direction (SEMANTICS 29.2, 29.4, 30)."""
+    name = type(event).__name__
+    ctl = before.controllers.get(event.controller)
+    if ctl is None:
+        yield Violation("replication-writes-exact-diff", f"a sync of missing {event.controller} wrote pods")
+        return
+    diff = len(claimed_active(before, ctl)) - ctl.replicas
+    want = min(abs(diff), BURST_REPLICAS)
+    if name == "ReplicaSetCreatePods":
+        count, short = event.count, diff < 0
+        verb = "create"
+    else:
+        count, short = len(event.pods), diff > 0
+        verb = "delete"
+    if not short or count != want:
+        yield Violation("replication-writes-exact-diff",
+                        f"{event.controller} had {ctl.replicas + diff} active pods of {ctl.replicas} and chose to "
+                        f"{verb} {count}; SEMANTICS 29.4 and 30 {verb} "
+                        f"{want if short else 0}", (event.controller,))
+
+
+def _claim_problems(cluster, ctl) -> tuple:
+    """(orphans to adopt, pods to release, claimed active count) of one controller, from SEMANTICS 29.2 and 36:
+    an active orphan its selector matches is adopted; an active pod it owns that its selector no longer matches
+    is released (the model never keeps a deleted controller, so "being deleted" does not arise); the others it
+    owns and matches are claimed. Terminating and terminal pods are neither adopted, released nor counted."""
+    sel = ctl.label_selector
+    adopt = tuple(sorted(p.name for p in cluster.orphan_pods() if active(p) and selector_matches(sel, p.labels)))
+    release, claimed = [], 0
+    for p in cluster.pods_owned_by(ctl.key):
+        if owned_by(p, ctl) and active(p):
+            if selector_matches(sel, p.labels):
+                claimed += 1
+            else:
+                release.append(p.name)
+    return adopt, tuple(sorted(release)), claimed
+
+
+_DUE: dict = {}
+
+
+def due_controllers(cluster) -> dict:
+    """Controller key -> why its sync has work now (adoptions, releases, or a diff), for exactly the controllers
+    SEMANTICS 29 and 36 give work to. Remembered per (controllers, pods) pair of maps (`shared.per_pair`)."""
+    def compute(controllers, pods):
+        out = {}
+        for key, ctl in controllers.items():
+            adopt, release, claimed = _claim_problems(cluster, ctl)
+            if adopt or release or claimed != ctl.replicas:
+                out[key] = (adopt, release, claimed)
+        return out
+
+    return per_pair(_DUE, cluster.controllers, cluster.pods, compute, limit=1_024)
+
+
+@invariant("replication-sync-due-exactly", kind=ALWAYS, rules=("29.2", "29.3", "29.4", "36"),
+           witness="sometimes-replacement-due")
+def replication_sync_due_exactly(cluster):
+    """In every state the replication controller proposes writes for exactly the controllers that have work by
+    SEMANTICS 29 and 36: an active orphan its selector matches (adopt), an active pod it owns that its selector no
+    longer matches (release), or a number of claimed active pods (terminating and terminal ones not counted)
+    other than `replicas`. So a deleted pod is replaced at once, and no controller acts without cause."""
+    if not cluster.controllers:
+        return
+    due = due_controllers(cluster)
+    proposed = {e.controller for e in _replication_controller.reconcile(cluster)}
+    for key in sorted(set(due) ^ proposed):
+        if key in due:
+            adopt, release, claimed = due[key]
+            yield Violation("replication-sync-due-exactly",
+                            f"{key} proposes nothing, but SEMANTICS 29/36 give it work: adopt {list(adopt)}, release "
+                            f"{list(release)}, {claimed} claimed active pods of {cluster.controllers[key].replicas}",
+                            (key,))
+        else:
+            yield Violation("replication-sync-due-exactly", f"{key} proposes writes although it has every pod it "
+                            "wants and nothing to adopt or release", (key,))
+
+
+@invariant("adoption-and-release-complete", kind=STABLE, rules=("29.2", "36"), witness="sometimes-orphan")
+def adoption_and_release_complete(cluster):
+    """At quiescence no active orphan matches a controller's selector (it would have been adopted) and no active
+    pod owned by a live controller fails that controller's selector (it would have been released), computed from
+    every pod rather than the owner and orphan indexes (SEMANTICS 36)."""
+    ctls = list(cluster.controllers.values())
+    for name, pod in cluster.pods.items():
+        if not active(pod):
+            continue
+        if pod.owner is None:
+            for ctl in ctls:
+                if selector_matches(ctl.label_selector, pod.labels):
+                    yield Violation("adoption-and-release-complete", f"orphan {name} matches {ctl.key} but was "
+                                    "never adopted", (f"Pod/{name}", ctl.key))
+        else:
+            ctl = cluster.controllers.get(pod.owner.key)
+            if ctl is not None and owned_by(pod, ctl) and not selector_matches(ctl.label_selector, pod.labels):
+                yield Violation("adoption-and-release-complete", f"{ctl.key} still owns {name}, which its selector "
+                                "no longer matches", (f"Pod/{name}", ctl.key))
+
+
+@invariant("adopt-and-release-writes", kind=TRANSITION, rules=("36",), witness="sometimes-release-due")
+@for_events("ReplicaSetAdoptPod", "ReplicaSetReleasePod")
+def adopt_and_release_writes(before, event, after):
+    """An adoption takes only an active orphan the controller's selector matches and writes the controller's own
+    ref (kind, name, uid) into it; a release takes only an active pod the controller owns that its selector no
+    longer matches and leaves it an orphan that keeps running; neither touches anything else of the pod
+    (SEMANTICS 36)."""
+    ctl = before.controllers.get(event.controller)
+    pod, new = before.pods.get(event.pod), after.pods.get(event.pod)
+    where = (f"Pod/{event.pod}", event.controller)
+    if ctl is None or pod is None or new is None:
+        yield Violation("adopt-and-release-writes", f"{type(event).__name__} of {event.pod} by {event.controller}, "
+                        "one of which does not exist", where)
+        return
+    matches = selector_matches(ctl.label_selector, pod.labels)
+    if type(event).__name__ == "ReplicaSetAdoptPod":
+        if pod.owner is not None or not active(pod) or not matches:
+            yield Violation("adopt-and-release-writes", f"{event.controller} adopted {event.pod}, which is not an "
+                            "active orphan its selector matches", where)
+        elif not owned_by(new, ctl) or attrs.evolve(new, owner=None) != pod:
+            yield Violation("adopt-and-release-writes", f"{event.controller}'s adoption of {event.pod} wrote "
+                            f"{new.owner} or changed more than the owner", where)
+    else:
+        if not owned_by(pod, ctl) or not active(pod) or matches:
+            yield Violation("adopt-and-release-writes", f"{event.controller} released {event.pod}, which is not an "
+                            "active pod it owns that its selector no longer matches", where)
+        elif new.owner is not None or attrs.evolve(pod, owner=None) != new:
+            yield Violation("adopt-and-release-writes", f"{event.controller}'s release of {event.pod} left "
+                            f"{new.owner} or changed more than the owner", where)
+
+
+@invariant("sometimes-replacement-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
+           reached_by=("DeletePod", "ScaleController"))
+def replacement_due(cluster):
+    """Some controller owns a terminating pod while it has fewer claimed active pods than it wants: the
+    terminating pod is not counted and its replacement is due now (SEMANTICS 29.2, 37)."""
+    if not some_pod(cluster, _TERMINATING):
+        return False
+    for key, (_, _, claimed) in due_controllers(cluster).items():
+        if claimed < cluster.controllers[key].replicas and any(
+                p.deletion_timestamp is not None for p in cluster.pods_owned_by(key)):
+            return True
+    return False
+
+
+@invariant("sometimes-release-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
+           reached_by=("RelabelPod",))
+def release_due(cluster):
+    """Some active pod is owned by a live controller whose selector no longer matches it: a release is due
+    (SEMANTICS 36)."""
+    return any(release for _, release, _ in due_controllers(cluster).values())
