@@ -120,11 +120,17 @@ def applicable_witnesses(cluster: Cluster) -> set[str]:
     return {inv.name for inv in invariants.of_kind(invariants.SOMETIMES) if inv.applies is None or inv.applies(cluster)}
 
 
-def run_hypothesis(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
+def run_hypothesis(cluster: Cluster | st.SearchStrategy, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
                    rule_names: Iterable[str] | None = None) -> tuple[Coverage, RuleBroken | None]:
-    """Run the stateful engine from `cluster`; returns what it reached and the shrunk failure, if any."""
+    """Run the stateful engine from `cluster`, or from clusters drawn from a strategy (each run's cluster is
+    counted in the coverage, and a run may begin with the cluster's own rollout); returns what it reached and
+    the shrunk failure, if any."""
     coverage = Coverage()
-    machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage)
+    if isinstance(cluster, Cluster):
+        machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage)
+    else:
+        machine = make_machine(cluster, rule_names=rule_names, coverage=coverage, settle_first=True,
+                               record_initial=True)
     machine = hyp_seed(seed)(machine)
     cfg = settings(max_examples=max_examples, stateful_step_count=max_steps, deadline=None, database=None,
                    verbosity=Verbosity.quiet, derandomize=False, print_blob=False,
@@ -205,3 +211,42 @@ def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_s
     verdicts = rule_verdicts(rules, violated, coverage.witnesses, applicable, bound_hit)
     return CheckReport(overall(v.verdict for v in verdicts), tuple(verdicts), tuple(violations), engine, seed,
                        coverage.steps, time.perf_counter() - started, dict(coverage.event_counts))
+
+
+def check_generated(strategy: st.SearchStrategy | None = None, seed: int = 0, examples: int = 100,
+                    max_steps: int = 30, rule_names: Iterable[str] | None = None, hunt_rounds: int = 2
+                    ) -> tuple[CheckReport, Coverage]:
+    """`kmodel check --scenario generated`: every registered rule (or the named ones) on runs from `examples`
+    clusters drawn from `strategy` (default `kmodel.generate.clusters()`), each run a cluster and a trace of up
+    to `max_steps` steps; Hypothesis shrinks a failure to a small cluster and a short trace, which the report
+    keeps as the counterexample's initial cluster (replayable like any trace).
+
+    Verdicts as for one cluster, over the drawn clusters: a witness is not-applicable only when no drawn cluster
+    could reach it (its feature was never generated), inconclusive when some could and none did, so no rule
+    passes on a feature no run had. While applicable witnesses are unreached, up to `hunt_rounds` more searches
+    run with the next seeds."""
+    from kmodel.generate import clusters
+
+    started = time.perf_counter()
+    strategy = strategy if strategy is not None else clusters()
+    names = None if rule_names is None else list(rule_names)
+    rules = invariants.of_kind(names=names)
+    checked = [inv.name for inv in rules if inv.kind != invariants.SOMETIMES]
+    coverage, broken = run_hypothesis(strategy, seed, examples, max_steps, checked)
+    for extra in range(1, hunt_rounds + 1):
+        wanted = {inv.name for inv in rules if inv.kind == invariants.SOMETIMES} | {inv.witness for inv in rules}
+        if broken is not None or (wanted & coverage.applicable) <= coverage.witnesses:
+            break
+        more, broken = run_hypothesis(strategy, seed + extra, examples, max_steps, checked)
+        coverage.merge(more)
+    violated: dict[str, str] = {}
+    violations: list[ViolationReport] = []
+    if broken is not None:
+        for v in broken.violations:
+            if v.rule not in violated:
+                violated[v.rule] = v.message
+                violations.append(ViolationReport(v.rule, v.message, v.objects, broken.initial, broken.events))
+    verdicts = rule_verdicts(rules, violated, coverage.witnesses, coverage.applicable, False)
+    report = CheckReport(overall(v.verdict for v in verdicts), tuple(verdicts), tuple(violations), "hypothesis",
+                         seed, coverage.steps, time.perf_counter() - started, dict(coverage.event_counts))
+    return report, coverage

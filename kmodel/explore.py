@@ -1153,3 +1153,26 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
     violations = tuple(ViolationReport(v.rule, v.message, v.objects, v.initial, v.events) for v in result.violations)
     return CheckReport(result.verdict, result.rules, violations, "explore", 0, result.transitions, result.seconds,
                        dict(result.event_counts))
+
+
+def merge_reports(reports: list):
+    """One `kmodel.check.CheckReport` for the explorer's reports on several clusters (`kmodel check --engine
+    explore --scenario generated`). Per rule: fail if it failed on some cluster; else pass if it passed on some
+    (no violation anywhere, and its witness reached somewhere); else inconclusive if some cluster left it so;
+    else not-applicable. The violations are all the clusters' (each with its own initial cluster)."""
+    from kmodel.check import CheckReport, RuleVerdict, overall
+
+    order = {"fail": 0, "pass": 1, "inconclusive": 2, "not-applicable": 3}
+    best: dict[str, RuleVerdict] = {}
+    for report in reports:
+        for r in report.rules:
+            if r.name not in best or order[r.verdict] < order[best[r.name].verdict]:
+                best[r.name] = r
+    rules = tuple(best.values())
+    counts: dict[str, int] = {}
+    for report in reports:
+        for name, n in report.event_counts.items():
+            counts[name] = counts.get(name, 0) + n
+    return CheckReport(overall(r.verdict for r in rules), rules,
+                       tuple(v for report in reports for v in report.violations), "explore", 0,
+                       sum(r.steps for r in reports), sum(r.seconds for r in reports), counts)

@@ -46,6 +46,13 @@ TEARDOWN_ONE_IN = 8
 # draws, whose per-draw bookkeeping cost more than the model's step (about 200 microseconds per step).
 CHOICE = st.integers(0, 2**16 - 1)
 
+# How many times in a row the chosen event is applied while it stays enabled (the same event: same class, same
+# object): once for draws 0 to 4 (where draws shrink to), then 2, 3 or 4 times. Behaviours that need a run of
+# the same fault (failureThreshold probe failures in a row, a container crashing again after its back-off) are
+# otherwise drawn with a probability that falls geometrically with the run's length.
+REPEATS = (1, 1, 1, 1, 1, 2, 3, 4)
+REPEAT = st.integers(0, len(REPEATS) - 1)
+
 
 def pick(options: list, choice: int):
     """The option a `CHOICE` draw selects."""
@@ -79,6 +86,11 @@ class Coverage:
     """
 
     witnesses: set[str] = attrs.Factory(set)
+    # The clusters runs started from (`record_initial`): the witnesses some of them can reach (`applies`) and
+    # how many had each configuration feature (`kmodel.generate.FEATURES`).
+    applicable: set[str] = attrs.Factory(set)
+    features: dict[str, int] = attrs.Factory(dict)
+    clusters: int = 0
     event_counts: dict[str, int] = attrs.Factory(dict)
     steps: int = 0
     settles: int = 0
@@ -91,6 +103,27 @@ class Coverage:
         todo = [n for n in names if n not in self.witnesses]
         if todo:
             self.witnesses |= invariants.witnesses(cluster, names=todo)
+
+    def record_initial(self, cluster: Cluster) -> None:
+        """Count a run's initial cluster: its applicable witnesses and its configuration features."""
+        from kmodel.generate import features_of
+
+        self.clusters += 1
+        self.applicable |= {inv.name for inv in invariants.of_kind(invariants.SOMETIMES)
+                            if inv.applies is None or inv.applies(cluster)}
+        for name in features_of(cluster):
+            self.features[name] = self.features.get(name, 0) + 1
+
+    def merge(self, other: "Coverage") -> None:
+        """Add what another run reached and counted."""
+        self.witnesses |= other.witnesses
+        self.applicable |= other.applicable
+        self.clusters += other.clusters
+        self.steps += other.steps
+        for name, n in other.features.items():
+            self.features[name] = self.features.get(name, 0) + n
+        for name, n in other.event_counts.items():
+            self.event_counts[name] = self.event_counts.get(name, 0) + n
 
     def reach(self, cluster: Cluster, rules: Iterable[invariants.Invariant]) -> None:
         """`merge_state` for witness rules already looked up (the engine's per-state path)."""
@@ -116,9 +149,14 @@ def richness(cluster: Cluster) -> dict[str, float]:
 
 def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] | None = None,
                  actors: Iterable[str] = ACTORS, coverage: Coverage | None = None,
-                 settle_bound: int = 5_000, event_filter: Callable[[Event], bool] | None = None
-                 ) -> type[RuleBasedStateMachine]:
-    """A state machine class over clusters drawn from `initial`, checking the named rules (all when None)."""
+                 settle_bound: int = 5_000, event_filter: Callable[[Event], bool] | None = None,
+                 settle_first: bool = False, record_initial: bool = False) -> type[RuleBasedStateMachine]:
+    """A state machine class over clusters drawn from `initial`, checking the named rules (all when None).
+
+    `settle_first`: a run may begin with a quiescence point (a drawn choice, shrinking to no): the cluster's own
+    rollout, every rule checked on the way, as `kmodel check`'s deterministic baseline does for one cluster.
+    `record_initial`: count each run's initial cluster in the coverage (`Coverage.record_initial`), for runs
+    over many generated clusters."""
     names = None if rule_names is None else tuple(rule_names)
     actors = tuple(actors)
     cov = coverage if coverage is not None else Coverage()
@@ -152,10 +190,14 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             self.events: list[Event] = []
             self.best: dict[str, float] = {}
 
-        @initialize(cluster=initial)
-        def start(self, cluster: Cluster) -> None:
+        @initialize(cluster=initial, rollout=st.booleans() if settle_first else st.just(False))
+        def start(self, cluster: Cluster, rollout: bool) -> None:
             self.cluster = self.initial = cluster
+            if record_initial:
+                cov.record_initial(cluster)
             self._check_state(settled=False)
+            if rollout:
+                self.quiesce()
 
         def _fail(self, violations: list, settled: bool) -> None:
             raise RuleBroken(violations, self.initial, tuple(self.events), settled)
@@ -169,9 +211,10 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             reach(self.cluster)
             spent["rules"] += perf_counter() - started
 
-        @rule(settle_point=st.integers(0, SETTLE_ONE_IN - 1), kind=CHOICE, which=CHOICE)
-        def next_event(self, settle_point: int, kind: int, which: int) -> None:
-            """One enabled event, or now and then (one draw in `SETTLE_ONE_IN`) a quiescence point."""
+        @rule(settle_point=st.integers(0, SETTLE_ONE_IN - 1), kind=CHOICE, which=CHOICE, repeat=REPEAT)
+        def next_event(self, settle_point: int, kind: int, which: int, repeat: int) -> None:
+            """One enabled event (applied again while it stays enabled, `REPEATS[repeat]` times in all), or now
+            and then (one draw in `SETTLE_ONE_IN`) a quiescence point."""
             cov.invocations += 1
             if settle_point == SETTLE_ONE_IN - 1:
                 self.quiesce()
@@ -188,16 +231,24 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 return
             # Two draws: the kind of event, then which one. A uniform draw over all events would drown the
             # rare kinds (a probe failure among dozens of scale and cordon requests).
-            self._take(pick(by_class[pick(sorted(by_class), kind)], which))
+            ev = pick(by_class[pick(sorted(by_class), kind)], which)
+            self._take(ev)
+            for _ in range(REPEATS[repeat] - 1):
+                if not ev.guard(self.cluster):
+                    break
+                self._take(ev)
 
         def tear_down(self, which: int) -> None:
             """One teardown request on the settled cluster, then quiescence again (the module docstring)."""
             if USER not in actors:
                 return
-            options = [e for e in teardown_requests(self.cluster)
-                       if e.guard(self.cluster) and (event_filter is None or event_filter(e))]
-            if options:
-                self._take(pick(options, which))
+            by_class: dict[str, list[Event]] = {}
+            for e in teardown_requests(self.cluster):
+                if e.guard(self.cluster) and (event_filter is None or event_filter(e)):
+                    by_class.setdefault(type(e).__name__, []).append(e)
+            if by_class:  # the kind of request first, as for events: five Services do not drown one controller
+                kinds = sorted(by_class)
+                self._take(pick(by_class[pick(kinds, which)], which // len(kinds)))
                 self.quiesce()
 
         def _take(self, ev: Event) -> None:

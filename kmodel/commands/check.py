@@ -1,6 +1,10 @@
 """`kmodel check [MANIFEST...]`: static findings and every registered rule, with a verdict per rule.
 
-With no manifest the built-in seed scenario is checked. Text output reads like mypy or ruff
+With no manifest the built-in seed scenario is checked; `--scenario NAME` checks another of the catalogue
+(`--list-scenarios`), and `--scenario generated` checks `--examples` clusters drawn over the whole
+configuration space (`kmodel.generate`), the counterexample naming the (shrunk) cluster that broke a rule.
+`--coverage` adds which configuration features the checked clusters had and which witnesses the runs reached.
+Text output reads like mypy or ruff
 (`FILE:LINE: rule-name: message`, then a summary line); `--output-format json` prints one object with `verdict`,
 `rules`, `findings`, `violations` and `not_modelled`. Progress goes to stderr; stdout holds only the report.
 """
@@ -17,10 +21,16 @@ from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import PROFILES, Config
 
 
+GENERATED = "generated"
+
+
 def _violation_json(v, trace_file, loaded):
+    from kmodel.generate import describe
+
     return {
         "rule": v.rule,
         "message": v.message,
+        "cluster": describe(v.initial) if v.initial is not None else None,
         "location": violation_location(loaded, v, v.initial),
         "objects": list(v.objects),
         "trace": {"file": trace_file, "events": [repr(e) for e in v.events]},
@@ -39,16 +49,33 @@ def _violation_json(v, trace_file, loaded):
 @click.option("--rules", "rule_names", default=None, help="Comma-separated rule names to check (default: all).")
 @click.option("--nodes", type=click.IntRange(1), default=3, show_default=True,
               help="Equal nodes to add when the manifests declare none.")
-@click.option("--profile", type=click.Choice(PROFILES), default="textbook", show_default=True,
-              help="Scheduler profile: the seed's textbook rule or the real kube-scheduler defaults.")
+@click.option("--profile", type=click.Choice(PROFILES), default=None,
+              help="Scheduler profile: the seed's textbook rule or the real kube-scheduler defaults (default: the "
+                   "scenario's own, textbook for manifests; both for --scenario generated).")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="A built-in scenario to check instead of manifests (see --list-scenarios), or 'generated'.")
+@click.option("--list-scenarios", is_flag=True, default=False, help="List the built-in scenarios and exit.")
+@click.option("--examples", type=click.IntRange(1), default=100, show_default=True,
+              help="Clusters drawn by --scenario generated.")
+@click.option("--coverage", "show_coverage", is_flag=True, default=False,
+              help="Also report the configuration features checked and the witnesses reached.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace-dir", type=click.Path(path_type=Path), default=Path(".kmodel/traces"), show_default=True)
-def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, profile, output_format, trace_dir):
-    """Check the rules on MANIFEST files or directories (or the built-in seed scenario)."""
+def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, profile, scenario, list_scenarios,
+          examples, show_coverage, output_format, trace_dir):
+    """Check the rules on MANIFEST files or directories (or a built-in scenario, the seed by default)."""
     import invariants
+    from kmodel import scenarios
     from kmodel.check import check_cluster
 
-    config = Config(profile=profile, seed=seed)
+    if list_scenarios:
+        _list_scenarios(output_format)
+        return
+    if scenario is not None and manifests:
+        raise click.UsageError("--scenario checks a built-in scenario: give it or MANIFEST files, not both")
+    if scenario is not None and scenario != GENERATED and scenario not in scenarios.CATALOGUE:
+        raise click.BadParameter(f"unknown scenario {scenario!r}; known: {', '.join([*scenarios.CATALOGUE, GENERATED])}",
+                                 param_hint="--scenario")
     names = None
     if rule_names:
         names = [n.strip() for n in rule_names.split(",") if n.strip()]
@@ -57,27 +84,30 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
                 invariants.get(n)
             except KeyError as err:
                 raise click.BadParameter(str(err), param_hint="--rules") from None
-    findings, not_modelled, source, loaded = [], [], "scenario:seed", None
-    if manifests:
+    findings, not_modelled, source, loaded = [], [], f"scenario:{scenario or 'seed'}", None
+    coverage = None
+    if scenario == GENERATED:
+        report, coverage, cluster = _check_generated(engine, seed, examples, max_steps, max_examples, names, profile)
+    elif manifests:
         from kmodel import findings as findings_mod
         from kmodel.manifests import load_manifests
 
         loaded = load_manifests([str(m) for m in manifests])
-        cluster = loaded.to_cluster(nodes=nodes, config=config)
+        cluster = loaded.to_cluster(nodes=nodes, config=Config(profile=profile or "textbook", seed=seed))
         findings = list(findings_mod.find_all(loaded, nodes=nodes))
         not_modelled = list(loaded.not_modelled)
         source = ", ".join(str(m) for m in manifests)
     else:
-        from kmodel.scenarios import seed as seed_scenario
+        built = scenarios.CATALOGUE[scenario or "seed"]
+        cluster = built.cluster(Config(profile=profile or built.profile, seed=seed))
+    if scenario != GENERATED:
+        if engine == "explore":
+            from kmodel.explore import check_with_explorer
 
-        cluster = seed_scenario(config)
-    if engine == "explore":
-        from kmodel.explore import check_with_explorer
-
-        report = check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
-    else:
-        report = check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30,
-                               rule_names=names)
+            report = check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
+        else:
+            report = check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30,
+                                   rule_names=names)
     trace_files = _save_traces(report, trace_dir, engine, seed)
     verdict = report.verdict
     if findings and verdict != "fail":
@@ -95,9 +125,12 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
             "findings": [f.to_json() for f in findings],
             "violations": [_violation_json(v, t, loaded) for v, t in zip(report.violations, trace_files)],
             "not_modelled": [n.to_json() for n in not_modelled],
+            **({"coverage": _coverage_json(report, coverage, cluster)} if show_coverage else {}),
         }, indent=2))
     else:
         _print_text(report, findings, not_modelled, trace_files, verdict, source, loaded)
+        if show_coverage:
+            _print_coverage(_coverage_json(report, coverage, cluster))
     raise SystemExit({"pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE}[verdict])
 
 
@@ -143,6 +176,10 @@ def _print_text(report, findings, not_modelled, trace_files, verdict, source, lo
         click.echo(n.render())
     for v, t in zip(report.violations, trace_files):
         click.echo(f"{violation_location(loaded, v, v.initial) or source}: {v.rule}: {v.message}")
+        if source == f"scenario:{GENERATED}" and v.initial is not None:
+            from kmodel.generate import describe
+
+            click.echo(f"    generated cluster: {describe(v.initial)}")
         for i, e in enumerate(v.events, 1):
             click.echo(f"    {i:3d}. {e!r}")
         if t:
@@ -151,3 +188,77 @@ def _print_text(report, findings, not_modelled, trace_files, verdict, source, lo
         click.echo(line)
     click.echo(f"kmodel check: {verdict} ({source}; {verdict_counts(report.rules)}; {len(findings)} findings; "
                f"{report.steps} steps by {report.engine} in {report.seconds:.1f}s)")
+
+
+def _list_scenarios(output_format: str) -> None:
+    from kmodel import scenarios
+
+    rows = [(s.name, s.summary) for s in scenarios.CATALOGUE.values()]
+    rows.append((GENERATED, "Clusters drawn over the whole configuration space (kmodel.generate), --examples of "
+                            "them; a counterexample names the shrunk cluster."))
+    if output_format == "json":
+        click.echo(json.dumps([{"name": n, "summary": t} for n, t in rows], indent=2))
+        return
+    width = max(len(n) for n, _ in rows)
+    for name, summary in rows:
+        click.echo(f"{name:<{width}}  {summary}")
+
+
+def _check_generated(engine, seed, examples, max_steps, max_examples, names, profile):
+    """`--scenario generated`: the Hypothesis engine over `examples` drawn clusters, or the explorer on each of
+    them (the verdicts merged: `kmodel.explore.merge_reports`)."""
+    from kmodel import generate
+
+    strategy = generate.clusters(profile=profile)
+    if engine == "explore":
+        from kmodel.explore import check_with_explorer, merge_reports
+        from kmodel.stateful import Coverage
+
+        coverage = Coverage()
+        reports = []
+        for cluster in generate.sample(examples, seed, strategy):
+            coverage.record_initial(cluster)
+            reports.append(check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names))
+            if reports[-1].verdict == "fail":
+                break
+        report = merge_reports(reports)
+        coverage.witnesses = {r.name for r in report.rules if r.kind == "sometimes" and r.verdict == "pass"}
+        return report, coverage, None
+    from kmodel.check import check_generated
+
+    report, coverage = check_generated(strategy, seed=seed, examples=examples, max_steps=max_steps or 30,
+                                       rule_names=names)
+    return report, coverage, None
+
+
+def _coverage_json(report, coverage, cluster) -> dict:
+    """Which configuration features the checked clusters had (counts over the drawn clusters, or the one
+    cluster's), and which witnesses were reached, applicable but unreached, or not applicable."""
+    from kmodel.generate import FEATURES, features_of
+
+    if coverage is not None:
+        features = {name: coverage.features.get(name, 0) for name in FEATURES}
+        clusters = coverage.clusters
+    else:
+        have = features_of(cluster)
+        features = {name: int(name in have) for name in FEATURES}
+        clusters = 1
+    witnesses = {r.name: r.verdict for r in report.rules if r.kind == "sometimes"}
+    return {"clusters": clusters, "features": features,
+            "features_missing": sorted(n for n, k in features.items() if k == 0),
+            "witnesses_reached": sorted(n for n, v in witnesses.items() if v == "pass"),
+            "witnesses_unreached": sorted(n for n, v in witnesses.items() if v == "inconclusive"),
+            "witnesses_not_applicable": sorted(n for n, v in witnesses.items() if v == "not-applicable")}
+
+
+def _print_coverage(cov: dict) -> None:
+    n = cov["clusters"]
+    click.echo(f"coverage: {n} cluster{'s' if n != 1 else ''} checked")
+    had = [f"{name} ({k})" if n > 1 else name for name, k in cov["features"].items() if k]
+    click.echo(f"  features present: {', '.join(had) or 'none'}")
+    click.echo(f"  features absent: {', '.join(cov['features_missing']) or 'none'}")
+    click.echo(f"  witnesses reached ({len(cov['witnesses_reached'])}): {', '.join(cov['witnesses_reached']) or 'none'}")
+    click.echo(f"  witnesses unreached ({len(cov['witnesses_unreached'])}): "
+               f"{', '.join(cov['witnesses_unreached']) or 'none'}")
+    click.echo(f"  witnesses not applicable ({len(cov['witnesses_not_applicable'])}): "
+               f"{', '.join(cov['witnesses_not_applicable']) or 'none'}")
