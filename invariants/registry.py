@@ -73,6 +73,7 @@ CATALOG_MODULES = (
     "invariants.catalog.proxy",
     "invariants.catalog.probes",
     "invariants.catalog.hooks",
+    "invariants.catalog.nodes",
 )
 _catalog_loaded = False
 
