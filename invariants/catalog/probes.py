@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from invariants.catalog.shared import changed_pods, for_events, pod_fact, some_pod
+from invariants.catalog.shared import changed_pods, for_events, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, any_container, invariant
 
 NEVER, ON_FAILURE = "Never", "OnFailure"
@@ -181,6 +181,8 @@ def terminated_for_good(cluster):
 # start happens only when due (`start-only-when-due`); so the recorded streaks and back-off entries are the ones
 # upstream would hold, and every decision taken from them is checked against the restatement.
 
+from kmodel.objects import ContainerStatus  # noqa: E402
+from kmodel.records import compile_replace  # noqa: E402
 from kmodel.objects import (ALWAYS as ALWAYS_POLICY, FAILED, PENDING, POD_RUNNING, RUNNING, SUCCEEDED,  # noqa: E402
                             TERMINATED, WAITING)
 
@@ -231,25 +233,39 @@ def _started_expected(container, status) -> bool:
             and (container.startup_probe is None or status.startup.result is True))
 
 
+_replace_status = compile_replace(ContainerStatus)
+_PROBE_STEPS: dict = {}  # (container before, container after, event class) -> what is wrong, or None
+
+
 def _probe_step_violations(rule: str, before, event, after):
-    """The shared check of one probe result: the streaks and acted-on result exact, the container killed exactly
-    when a liveness or startup result becomes Failure (and never otherwise), started set by a startup Success,
-    readiness recomputed, and nothing else of the status changed (a kill's preStop and grace fields are the hook
-    rules')."""
-    kind, success = _PROBE_EVENTS[type(event).__name__]
-    pod_b, pod_a = before.pods[event.pod], after.pods[event.pod]
-    c_b, c_a = pod_b.container(event.container), pod_a.container(event.container)
+    """The shared check of one probe result (`_probe_step_wrong`), remembered per pair of container objects
+    (the kubelet answers one event on one pod object with one shared pod object, in every state that holds it)."""
+    c_b = before.pods[event.pod].container(event.container)
+    c_a = after.pods[event.pod].container(event.container)
+    cls = type(event)
+    hit = _PROBE_STEPS.get((id(c_b), id(c_a)))
+    if hit is not None and hit[0] is c_b and hit[1] is c_a and hit[2] is cls:
+        wrong = hit[3]
+    else:
+        wrong = per_pair(_PROBE_STEPS, c_b, c_a, lambda b, a: _probe_step_wrong(cls.__name__, b, a), also=cls)
+    if wrong is not None:
+        yield Violation(rule, f"{event.pod}/{event.container}: {wrong}", (f"Pod/{event.pod}",))
+
+
+def _probe_step_wrong(event_name: str, c_b, c_a) -> str | None:
+    """What is wrong with one probe result's step of a container, or None: the streaks and acted-on result
+    exact, the container killed exactly when a liveness or startup result becomes Failure (and never
+    otherwise), started set by a startup Success, readiness recomputed, and nothing else of the status changed
+    (a kill's preStop and grace fields are the hook rules')."""
+    kind, success = _PROBE_EVENTS[event_name]
     b, a = c_b.status, c_a.status
     probe = c_b.probe(kind)
     result, successes, failures = _streak_after(b.probe(kind), success, probe)
-    where = (f"Pod/{event.pod}",)
     got = a.probe(kind)
     if (got.result, got.successes, got.failures) != (result, successes, failures):
-        yield Violation(rule, f"{event.pod}/{event.container}: a raw {kind} {'success' if success else 'failure'} "
-                        f"after {b.probe(kind)} (successThreshold {probe.success_threshold}, failureThreshold "
-                        f"{probe.failure_threshold}) gave {got}, not result={result} successes={successes} "
-                        f"failures={failures}", where)
-        return
+        return (f"a raw {kind} {'success' if success else 'failure'} after {b.probe(kind)} (successThreshold "
+                f"{probe.success_threshold}, failureThreshold {probe.failure_threshold}) gave {got}, not "
+                f"result={result} successes={successes} failures={failures}")
     kill = kind != "readiness" and result is False  # the worker acted on Failure: the kubelet kills (SEMANTICS 49)
     changes: dict = {kind: got}
     if kill:
@@ -257,21 +273,19 @@ def _probe_step_violations(rule: str, before, event, after):
         changes.update({f: getattr(a, f) for f in _KILL_FIELDS})
     if kind == "startup" and result is True:
         changes["started"] = True
-    want = attrs.evolve(b, **changes)
-    want = attrs.evolve(want, ready=_ready_expected(c_b, want))
-    if a != want:
-        if kill and not a.stopping:
-            msg = (f"{kind} failed {failures} times in a row (failureThreshold {probe.failure_threshold}) and the "
-                   "container was not killed")
-        elif a.stopping and not b.stopping and not kill:
-            msg = (f"killed after {b.probe(kind).failures + (0 if success else 1)} consecutive {kind} failures, "
-                   f"below failureThreshold {probe.failure_threshold}" if not success else
-                   f"killed on a {kind} success")
-        else:
-            diff = {f.name: (getattr(b, f.name), getattr(a, f.name)) for f in attrs.fields(type(a))
-                    if getattr(a, f.name) != getattr(want, f.name)}
-            msg = f"the status after a {kind} result differs from upstream's in {diff} (before, after)"
-        yield Violation(rule, f"{event.pod}/{event.container}: {msg}", where)
+    want = _replace_status(b, **changes)
+    want = _replace_status(want, ready=_ready_expected(c_b, want))
+    if a == want:
+        return None
+    if kill and not a.stopping:
+        return (f"{kind} failed {failures} times in a row (failureThreshold {probe.failure_threshold}) and the "
+                "container was not killed")
+    if a.stopping and not b.stopping and not kill:
+        return (f"killed after {b.probe(kind).failures + 1} consecutive {kind} failures, below failureThreshold "
+                f"{probe.failure_threshold}" if not success else f"killed on a {kind} success")
+    diff = {f.name: (getattr(b, f.name), getattr(a, f.name)) for f in attrs.fields(type(a))
+            if getattr(a, f.name) != getattr(want, f.name)}
+    return f"the status after a {kind} result differs from upstream's in {diff} (before, after)"
 
 
 @invariant("liveness-kill-at-threshold", kind=TRANSITION, rules=("46", "49", "8.5", "8.7"),
