@@ -277,7 +277,7 @@ def test_on_the_model_the_same_searches_keep_the_rules_and_reach_the_witnesses(b
 
 @pytest.mark.parametrize("cluster, witness, faults, depth, users", [
     (LIVENESS_3, "sometimes-liveness-kill-after-streak", PROBES, 6, "none"),
-    (STARTUP_2, "sometimes-startup-kill", PROBES, 5, "none"),
+    (STARTUP_2, "sometimes-startup-probe-failing", PROBES, 5, "none"),
     (READINESS_2_2, "sometimes-ready-after-success-streak", PROBES, 5, "none"),
     (ON_FAILURE, "sometimes-exit-0-stays-down", EXITS, 5, "none"),
     (ON_FAILURE, "sometimes-crash-loop-back-off", EXITS, 6, "none"),
@@ -294,7 +294,7 @@ def test_every_new_witness_is_reached_on_a_cluster_with_its_feature(cluster, wit
 
 def test_the_witnesses_are_not_applicable_without_their_feature():
     bare = controller(app())
-    for witness in ("sometimes-liveness-kill-after-streak", "sometimes-startup-kill",
+    for witness in ("sometimes-liveness-kill-after-streak", "sometimes-startup-probe-failing",
                     "sometimes-ready-after-success-streak", "sometimes-exit-0-stays-down",
                     "sometimes-pre-stop-on-probe-kill", "sometimes-pre-stop-with-zero-grace"):
         assert not invariants.get(witness).applies(bare), witness
