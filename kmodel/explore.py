@@ -1155,20 +1155,26 @@ def check_with_explorer(cluster: Cluster, max_depth: int = 12, rule_names: Itera
                        dict(result.event_counts))
 
 
-def merge_reports(reports: list):
-    """One `kmodel.check.CheckReport` for the explorer's reports on several clusters (`kmodel check --engine
-    explore --scenario generated`). Per rule: fail if it failed on some cluster; else pass if it passed on some
-    (no violation anywhere, and its witness reached somewhere); else inconclusive if some cluster left it so;
-    else not-applicable. The violations are all the clusters' (each with its own initial cluster)."""
-    from kmodel.check import CheckReport, RuleVerdict, overall
-
+def merge_rule_verdicts(verdict_lists: Iterable[Iterable]) -> tuple:
+    """Per rule, one verdict over several clusters' verdicts: fail if it failed on some cluster; else pass if it
+    passed on some (no violation anywhere, and its witness reached somewhere); else inconclusive if some
+    cluster left it so; else not-applicable. In the order rules were first seen."""
     order = {"fail": 0, "pass": 1, "inconclusive": 2, "not-applicable": 3}
-    best: dict[str, RuleVerdict] = {}
-    for report in reports:
-        for r in report.rules:
+    best: dict = {}
+    for verdicts in verdict_lists:
+        for r in verdicts:
             if r.name not in best or order[r.verdict] < order[best[r.name].verdict]:
                 best[r.name] = r
-    rules = tuple(best.values())
+    return tuple(best.values())
+
+
+def merge_reports(reports: list):
+    """One `kmodel.check.CheckReport` for the explorer's reports on several clusters (`kmodel check --engine
+    explore --scenario generated`): verdicts by `merge_rule_verdicts`, and every cluster's violations (each
+    with its own initial cluster)."""
+    from kmodel.check import CheckReport, overall
+
+    rules = merge_rule_verdicts(r.rules for r in reports)
     counts: dict[str, int] = {}
     for report in reports:
         for name, n in report.event_counts.items():

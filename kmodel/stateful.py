@@ -16,6 +16,7 @@ the run; Hypothesis shrinks it to a minimal trace. Reached SOMETIMES witnesses a
 
 from __future__ import annotations
 
+import zlib
 from time import perf_counter
 from typing import Callable, Iterable
 
@@ -27,7 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import invariants
 from kmodel.cluster import Cluster
-from kmodel.events import ACTORS, USER, Event, enabled
+from kmodel.events import ACTORS, CONTROLLER, USER, Event, enabled
 from kmodel.settle import settle
 from kmodel.user import TEARDOWN, teardown_requests
 
@@ -52,6 +53,13 @@ CHOICE = st.integers(0, 2**16 - 1)
 # otherwise drawn with a probability that falls geometrically with the run's length.
 REPEATS = (1, 1, 1, 1, 1, 2, 3, 4)
 REPEAT = st.integers(0, len(REPEATS) - 1)
+
+# Swarm testing (Groce et al., ISSTA 2012): each run draws which user requests and faults it may use; a bit set
+# in the draw leaves out the event classes whose name hashes to it (crc32 modulo 32) for the whole run. Controllers' writes
+# and time passing are never left out. A run without node crashes and cordons gets deep into the kubelet's
+# behaviours, one without probe results into the controllers'; the draw shrinks to 0, every class allowed.
+SWARM = st.integers(0, 2**32 - 1)
+ALWAYS_ALLOWED = frozenset({"Tick"})
 
 
 def pick(options: list, choice: int):
@@ -150,13 +158,14 @@ def richness(cluster: Cluster) -> dict[str, float]:
 def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] | None = None,
                  actors: Iterable[str] = ACTORS, coverage: Coverage | None = None,
                  settle_bound: int = 5_000, event_filter: Callable[[Event], bool] | None = None,
-                 settle_first: bool = False, record_initial: bool = False) -> type[RuleBasedStateMachine]:
+                 settle_first: bool = False, record_initial: bool = False, swarm: bool = True
+                 ) -> type[RuleBasedStateMachine]:
     """A state machine class over clusters drawn from `initial`, checking the named rules (all when None).
 
     `settle_first`: a run may begin with a quiescence point (a drawn choice, shrinking to no): the cluster's own
     rollout, every rule checked on the way, as `kmodel check`'s deterministic baseline does for one cluster.
     `record_initial`: count each run's initial cluster in the coverage (`Coverage.record_initial`), for runs
-    over many generated clusters."""
+    over many generated clusters. `swarm`: each run draws the user requests and faults it may use (`SWARM`)."""
     names = None if rule_names is None else tuple(rule_names)
     actors = tuple(actors)
     cov = coverage if coverage is not None else Coverage()
@@ -189,10 +198,13 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             self.initial: Cluster | None = None
             self.events: list[Event] = []
             self.best: dict[str, float] = {}
+            self.left_out = 0  # the swarm draw (`SWARM`)
 
-        @initialize(cluster=initial, rollout=st.booleans() if settle_first else st.just(False))
-        def start(self, cluster: Cluster, rollout: bool) -> None:
+        @initialize(cluster=initial, rollout=st.booleans() if settle_first else st.just(False),
+                    left_out=SWARM if swarm else st.just(0))
+        def start(self, cluster: Cluster, rollout: bool, left_out: int) -> None:
             self.cluster = self.initial = cluster
+            self.left_out = left_out
             if record_initial:
                 cov.record_initial(cluster)
             self._check_state(settled=False)
@@ -227,16 +239,36 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                 if event_filter is None or event_filter(e):
                     by_class.setdefault(type(e).__name__, []).append(e)
             spent["model"] += perf_counter() - started
+            if self.left_out:
+                by_class = self._swarm(by_class)
             if not by_class:
                 return
             # Two draws: the kind of event, then which one. A uniform draw over all events would drown the
-            # rare kinds (a probe failure among dozens of scale and cordon requests).
-            ev = pick(by_class[pick(sorted(by_class), kind)], which)
+            # rare kinds (a probe failure among dozens of scale and cordon requests). The kind is drawn by actor
+            # first (controllers, faults, user requests: a third each when all have events), so the eight
+            # requests a user can always make do not starve the controllers' rollout of a new pod, in whose
+            # windows the kubelet's faults happen (a startup probe failing before it first passes).
+            by_actor: dict[str, list[str]] = {}
+            for name in sorted(by_class):
+                by_actor.setdefault(by_class[name][0].actor, []).append(name)
+            actors_now = sorted(by_actor)
+            names = by_actor[pick(actors_now, kind)]
+            ev = pick(by_class[pick(names, kind // len(actors_now))], which)
             self._take(ev)
             for _ in range(REPEATS[repeat] - 1):
                 if not ev.guard(self.cluster):
                     break
                 self._take(ev)
+
+        def _swarm(self, by_class: dict[str, list[Event]]) -> dict[str, list[Event]]:
+            """The events of the classes this run's swarm draw allows (the controllers' always; all of them if
+            the draw would leave nothing)."""
+            kept = {}
+            for name, events in by_class.items():
+                if events[0].actor == CONTROLLER or name in ALWAYS_ALLOWED or \
+                        not (self.left_out >> (zlib.crc32(name.encode()) % 32)) & 1:
+                    kept[name] = events
+            return kept or by_class
 
         def tear_down(self, which: int) -> None:
             """One teardown request on the settled cluster, then quiescence again (the module docstring)."""
