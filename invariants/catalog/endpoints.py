@@ -389,11 +389,15 @@ def endpoints_sync_due_exactly(cluster):
     """In every state the endpoints controller proposes a sync (`EndpointsSync`) for exactly the Service keys
     whose stored Endpoints differ from what the rules give for the pods as they are now, or whose Service was
     deleted: a pod that turns not Ready, terminating, terminal or unresolvable is noticed at once, and nothing
-    in order is rewritten. The expectation is this module's; the proposals are the controller's own."""
+    in order is rewritten. The expectation is this module's; the proposals are the controller's own. Services
+    without a selector are left to `unmanaged-service-has-no-endpoints`."""
     if not cluster.services and not cluster.endpoints:
         return
     stale = stale_services(cluster)
-    proposed = {e.service for e in _endpoints_controller.reconcile(cluster)}
+    services = cluster.services
+    # Keys of Services without a selector are `unmanaged-service-has-no-endpoints`'s (SEMANTICS 26, 8.2).
+    proposed = {e.service for e in _endpoints_controller.reconcile(cluster)
+                if e.service not in services or services[e.service].selector is not None}
     for name in sorted(stale ^ proposed):
         why = "differ from what the rules give, but no sync is proposed" if name in stale else \
             "are in order, but a sync is proposed"
@@ -453,8 +457,7 @@ def _selected_pods_and_templates(cluster, svc) -> list:
 _TERMINATING_WITH_IP = pod_fact(lambda pod: pod.deletion_timestamp is not None and bool(pod.pod_ip))
 
 
-@invariant("sometimes-terminating-selected-pod", kind=SOMETIMES, applies=_has_selecting_service,
-           reached_by=("ScaleController", "DeletePod"))
+@invariant("sometimes-terminating-selected-pod", kind=SOMETIMES, applies=_has_selecting_service)
 def terminating_selected_pod(cluster):
     """Some pod a managed Service selects is terminating while it still has an IP: the states in which
     ShouldPodBeInEndpoints drops it (or, with publishNotReadyAddresses, keeps it ready) (SEMANTICS 39, 8.4)."""
@@ -514,8 +517,7 @@ def _can_leave_port_unresolved(cluster) -> bool:
     return False
 
 
-@invariant("sometimes-port-unresolved-on-pod", kind=SOMETIMES, applies=_can_leave_port_unresolved,
-           reached_by=("RelabelPod",))
+@invariant("sometimes-port-unresolved-on-pod", kind=SOMETIMES, applies=_can_leave_port_unresolved)
 def port_unresolved_on_pod(cluster):
     """Some running pod (one with an IP) that a managed Service selects lacks one of its named target ports
     (by name and protocol): FindPort fails there, so the pod is left out of that port's subset (SEMANTICS 43)."""

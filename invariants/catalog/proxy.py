@@ -134,8 +134,7 @@ def routing_exactly_ready_endpoints(cluster):
                         (f"Service/{svc}", f"Pod/{pod}"))
 
 
-@invariant("sometimes-two-ready-endpoints", kind=SOMETIMES, applies=_service_can_choose,
-           reached_by=("ScaleController",))
+@invariant("sometimes-two-ready-endpoints", kind=SOMETIMES, applies=_service_can_choose)
 def two_ready_endpoints(cluster):
     """Some Service's Endpoints hold two ready addresses at once: kube-proxy has a random choice to make, and
     every one of them must be choosable (SEMANTICS 44)."""
@@ -159,8 +158,7 @@ def _can_fall_back(cluster) -> bool:
     return False
 
 
-@invariant("sometimes-routing-fallback", kind=SOMETIMES, applies=_can_fall_back,
-           reached_by=("ScaleController", "DeletePod"))
+@invariant("sometimes-routing-fallback", kind=SOMETIMES, applies=_can_fall_back)
 def routing_fallback(cluster):
     """Some Service port has no ready address while a pod it selects is serving and terminating (Ready, being
     deleted, with an IP): kube-proxy falls back to it (ProxyTerminatingEndpoints, SEMANTICS 44)."""

@@ -399,8 +399,7 @@ def adopt_and_release_writes(before, event, after):
                             f"{new.owner} or changed more than the owner", where)
 
 
-@invariant("sometimes-replacement-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
-           reached_by=("DeletePod", "ScaleController"))
+@invariant("sometimes-replacement-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def replacement_due(cluster):
     """Some controller owns a terminating pod while it has fewer claimed active pods than it wants: the
     terminating pod is not counted and its replacement is due now (SEMANTICS 29.2, 37)."""
@@ -413,8 +412,7 @@ def replacement_due(cluster):
     return False
 
 
-@invariant("sometimes-release-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers),
-           reached_by=("RelabelPod",))
+@invariant("sometimes-release-due", kind=SOMETIMES, applies=lambda c: bool(c.controllers))
 def release_due(cluster):
     """Some active pod is owned by a live controller whose selector no longer matches it: a release is due
     (SEMANTICS 36)."""
