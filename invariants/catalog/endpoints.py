@@ -383,6 +383,30 @@ def stale_services(cluster) -> frozenset:
     return stale[3]
 
 
+_PROPOSED: dict = {}  # (id(services), id(pods), id(endpoints)) -> (services, pods, endpoints, fns, keys)
+
+
+def _proposed(cluster) -> frozenset:
+    """The Service keys the endpoints controller proposes a sync for now (its `reconcile`: the actual side), but
+    those of Services without a selector, which are `unmanaged-service-has-no-endpoints`'s (SEMANTICS 26, 8.2).
+    Remembered per (services, pods, endpoints) maps, which the queue it reads is a function of, and the
+    controller's functions installed now (a patched one is asked afresh)."""
+    ec = _endpoints_controller
+    fns = (ec.reconcile, ec.stale_services, ec.is_stale, ec.endpoint_entry, ec.address_is_ready,
+           ec.endpoint_membership, ec.should_be_in_endpoints, ec.resolve_target_port, ec.port_matches, ec.resolves)
+    services, pods, endpoints = cluster.services, cluster.pods, cluster.endpoints
+    key = (id(services), id(pods), id(endpoints))
+    hit = _PROPOSED.get(key)
+    if hit is not None and hit[0] is services and hit[1] is pods and hit[2] is endpoints and hit[3] == fns:
+        return hit[4]
+    keys = frozenset(e.service for e in ec.reconcile(cluster)
+                     if e.service not in services or services[e.service].selector is not None)
+    if len(_PROPOSED) >= 1_024:
+        _PROPOSED.clear()
+    _PROPOSED[key] = (services, pods, endpoints, fns, keys)
+    return keys
+
+
 @invariant("endpoints-sync-due-exactly", kind=ALWAYS, rules=("26", "39", "40", "43", "8.4"),
            witness="sometimes-not-ready-selected-pod")
 def endpoints_sync_due_exactly(cluster):
@@ -394,10 +418,7 @@ def endpoints_sync_due_exactly(cluster):
     if not cluster.services and not cluster.endpoints:
         return
     stale = stale_services(cluster)
-    services = cluster.services
-    # Keys of Services without a selector are `unmanaged-service-has-no-endpoints`'s (SEMANTICS 26, 8.2).
-    proposed = {e.service for e in _endpoints_controller.reconcile(cluster)
-                if e.service not in services or services[e.service].selector is not None}
+    proposed = _proposed(cluster)
     for name in sorted(stale ^ proposed):
         why = "differ from what the rules give, but no sync is proposed" if name in stale else \
             "are in order, but a sync is proposed"

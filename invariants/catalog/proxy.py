@@ -114,6 +114,29 @@ def expected_routes(cluster) -> set:
     return out
 
 
+_ROUTES: dict = {}  # (id(services), id(endpoints), id(pods)) -> (services, endpoints, pods, fns, (want, have))
+
+
+def _routes(cluster):
+    """(expected routes, the model's routes) for this state, remembered per (services, endpoints, pods) maps (what
+    both read) and the proxy's functions installed now (a patched one is asked afresh); the entry keeps the
+    maps."""
+    p = _proxy
+    fns = (p.routable_connections, p._route, p._ready_endpoints, p._address_port, p.use_fallback,
+           p._fallback_endpoint, p.serving_terminating, p._fallback_applies, p.resolve_target_port)
+    services, endpoints, pods = cluster.services, cluster.endpoints, cluster.pods
+    key = (id(services), id(endpoints), id(pods))
+    hit = _ROUTES.get(key)
+    if hit is not None and hit[0] is services and hit[1] is endpoints and hit[2] is pods and hit[3] == fns:
+        return hit[4]
+    value = (expected_routes(cluster),
+             {(e.service, e.port, e.pod, e.target_port) for e in p.routable_connections(cluster)})
+    if len(_ROUTES) >= 1_024:
+        _ROUTES.clear()
+    _ROUTES[key] = (services, endpoints, pods, fns, value)
+    return value
+
+
 @invariant("routing-exactly-ready-endpoints", kind=ALWAYS, rules=("43", "44", "8.3"),
            witness="sometimes-two-ready-endpoints")
 def routing_exactly_ready_endpoints(cluster):
@@ -123,8 +146,7 @@ def routing_exactly_ready_endpoints(cluster):
     serving terminating pods (ProxyTerminatingEndpoints)."""
     if not cluster.services:
         return
-    want = expected_routes(cluster)
-    have = {(e.service, e.port, e.pod, e.target_port) for e in _proxy.routable_connections(cluster)}
+    want, have = _routes(cluster)
     for svc, port, pod, target in sorted(want - have, key=str):
         yield Violation("routing-exactly-ready-endpoints", f"Service/{svc}:{port} cannot route to {pod} on port "
                         f"{target}, which SEMANTICS 44 lets kube-proxy choose", (f"Service/{svc}", f"Pod/{pod}"))

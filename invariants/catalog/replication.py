@@ -324,6 +324,21 @@ def due_controllers(cluster) -> dict:
     return per_pair(_DUE, cluster.controllers, cluster.pods, compute, limit=1_024)
 
 
+_PROPOSING: dict = {}
+
+
+def _proposing(cluster) -> frozenset:
+    """The keys of the controllers the replication controller proposes writes for now (its `reconcile`: the
+    actual side). Which controllers propose is a function of the controllers and the pods (the clock and the uid
+    counter only order a scale-down's victims), so it is remembered per (controllers, pods) pair of maps and the
+    controller's decision functions installed now (a patched one is asked afresh)."""
+    rc = _replication_controller
+    fns = (rc.reconcile, rc._syncs, rc.sync_controller, rc.claim_state, rc.is_active, rc.sync_due, rc.burst_capped,
+           rc.replica_diff, rc.BURST_REPLICAS)
+    return per_pair(_PROPOSING, cluster.controllers, cluster.pods,
+                    lambda *_: frozenset(e.controller for e in rc.reconcile(cluster)), also=fns, limit=1_024)
+
+
 @invariant("replication-sync-due-exactly", kind=ALWAYS, rules=("29.2", "29.3", "29.4", "36"),
            witness="sometimes-replacement-due")
 def replication_sync_due_exactly(cluster):
@@ -334,7 +349,7 @@ def replication_sync_due_exactly(cluster):
     if not cluster.controllers:
         return
     due = due_controllers(cluster)
-    proposed = {e.controller for e in _replication_controller.reconcile(cluster)}
+    proposed = _proposing(cluster)
     for key in sorted(set(due) ^ proposed):
         if key in due:
             adopt, release, claimed = due[key]
