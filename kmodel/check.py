@@ -123,11 +123,11 @@ def applicable_witnesses(cluster: Cluster) -> set[str]:
 def run_hypothesis(cluster: Cluster | st.SearchStrategy, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
                    rule_names: Iterable[str] | None = None) -> tuple[Coverage, RuleBroken | None]:
     """Run the stateful engine from `cluster`, or from clusters drawn from a strategy (each run's cluster is
-    counted in the coverage, and a run may begin with the cluster's own rollout); returns what it reached and
-    the shrunk failure, if any."""
+    counted in the coverage); a run may begin with the cluster's own rollout (`make_machine(settle_first=True)`).
+    Returns what it reached and the shrunk failure, if any."""
     coverage = Coverage()
     if isinstance(cluster, Cluster):
-        machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage)
+        machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage, settle_first=True)
     else:
         machine = make_machine(cluster, rule_names=rule_names, coverage=coverage, settle_first=True,
                                record_initial=True)

@@ -1168,9 +1168,9 @@ def merge_rule_verdicts(verdict_lists: Iterable[Iterable]) -> tuple:
     return tuple(best.values())
 
 
-def merge_reports(reports: list):
-    """One `kmodel.check.CheckReport` for the explorer's reports on several clusters (`kmodel check --engine
-    explore --scenario generated`): verdicts by `merge_rule_verdicts`, and every cluster's violations (each
+def merge_reports(reports: list, engine: str = "explore"):
+    """One `kmodel.check.CheckReport` for an engine's reports on several clusters (`kmodel check --engine
+    explore --scenario generated`, `kmodel check --scenario all`): verdicts by `merge_rule_verdicts`, and every cluster's violations (each
     with its own initial cluster)."""
     from kmodel.check import CheckReport, overall
 
@@ -1180,5 +1180,5 @@ def merge_reports(reports: list):
         for name, n in report.event_counts.items():
             counts[name] = counts.get(name, 0) + n
     return CheckReport(overall(r.verdict for r in rules), rules,
-                       tuple(v for report in reports for v in report.violations), "explore", 0,
+                       tuple(v for report in reports for v in report.violations), engine, 0,
                        sum(r.steps for r in reports), sum(r.seconds for r in reports), counts)

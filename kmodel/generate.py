@@ -191,7 +191,7 @@ def clusters(draw, profile: str | None = None, require_liveness: bool = False) -
         else:
             selector = draw(st.sampled_from(matching_rs_selectors(labels)))
             objects.append(ReplicaSet(f"rs-{i}", replicas, parse_selector(selector), template))
-    for i in range(draw(st.integers(0, min(2, budget)))):
+    for i in range(min(budget, draw(st.sampled_from((0, 1, 1, 2))))):
         spec = draw(pod_specs(("Always", "OnFailure", "Never")))
         objects.append(Pod(f"pod-{i}", labels=draw(workload_labels()), **spec))
     for i in range(draw(st.integers(0, 2))):

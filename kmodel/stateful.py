@@ -54,6 +54,11 @@ CHOICE = st.integers(0, 2**16 - 1)
 REPEATS = (1, 1, 1, 1, 1, 2, 3, 4)
 REPEAT = st.integers(0, len(REPEATS) - 1)
 
+# How a run over drawn clusters begins (`make_machine(settle_first=True)`): from the cluster as written, after
+# the controllers alone have rolled it out (pods running, hooks and probes not yet answered), or once settled.
+NO_ROLLOUT, CONTROLLERS_ROLLOUT, SETTLED_ROLLOUT = "none", "controllers", "settled"
+ROLLOUTS = (NO_ROLLOUT, CONTROLLERS_ROLLOUT, SETTLED_ROLLOUT)
+
 # Swarm testing (Groce et al., ISSTA 2012): each run draws which user requests and faults it may use; a bit set
 # in the draw leaves out the event classes whose name hashes to it (crc32 modulo 32) for the whole run. Controllers' writes
 # and time passing are never left out. A run without node crashes and cordons gets deep into the kubelet's
@@ -162,8 +167,8 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
                  ) -> type[RuleBasedStateMachine]:
     """A state machine class over clusters drawn from `initial`, checking the named rules (all when None).
 
-    `settle_first`: a run may begin with a quiescence point (a drawn choice, shrinking to no): the cluster's own
-    rollout, every rule checked on the way, as `kmodel check`'s deterministic baseline does for one cluster.
+    `settle_first`: a run may begin with the cluster's own rollout (a drawn choice among `ROLLOUTS`, shrinking to
+    none): by the controllers alone, or a quiescence point, every rule checked on the way.
     `record_initial`: count each run's initial cluster in the coverage (`Coverage.record_initial`), for runs
     over many generated clusters. `swarm`: each run draws the user requests and faults it may use (`SWARM`)."""
     names = None if rule_names is None else tuple(rule_names)
@@ -200,16 +205,18 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             self.best: dict[str, float] = {}
             self.left_out = 0  # the swarm draw (`SWARM`)
 
-        @initialize(cluster=initial, rollout=st.booleans() if settle_first else st.just(False),
+        @initialize(cluster=initial, rollout=st.sampled_from(ROLLOUTS) if settle_first else st.just(NO_ROLLOUT),
                     left_out=SWARM if swarm else st.just(0))
-        def start(self, cluster: Cluster, rollout: bool, left_out: int) -> None:
+        def start(self, cluster: Cluster, rollout: str, left_out: int) -> None:
             self.cluster = self.initial = cluster
             self.left_out = left_out
             if record_initial:
                 cov.record_initial(cluster)
             self._check_state(settled=False)
-            if rollout:
+            if rollout == SETTLED_ROLLOUT:
                 self.quiesce()
+            elif rollout == CONTROLLERS_ROLLOUT:
+                self.controllers_only()
 
         def _fail(self, violations: list, settled: bool) -> None:
             raise RuleBroken(violations, self.initial, tuple(self.events), settled)
@@ -302,6 +309,32 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             if violations:
                 self._fail(violations, False)
             self._check_state(settled=False)
+
+        def controllers_only(self) -> None:
+            """The controllers' fair rounds until they propose nothing, the environment silent: pods are created,
+            bound and started, and wait there with hooks pending and probes unknown, where the kubelet's faults
+            (a startup probe failing, a postStart hook failing, a first exit) can act on them. The ALWAYS and
+            TRANSITION rules are checked on every write; STABLE rules are not (this is no quiescence)."""
+            from kmodel.settle import controller_round
+
+            for _ in range(settle_bound):
+                before = self.cluster
+                steps: list = []
+
+                def observe(b: Cluster, ev: Event, a: Cluster) -> None:
+                    steps.append((b, ev, a))
+
+                after, applied = controller_round(before, observe)
+                if not applied:
+                    return
+                transition = rules_for(before.config.profile)[1]
+                for b, ev, a in steps:
+                    self.events.append(ev)
+                    self.cluster = a
+                    violations = [v for predicate in transition for v in predicate(b, ev, a)]
+                    if violations:
+                        self._fail(violations, False)
+                    self._check_state(settled=False)
 
         def quiesce(self) -> None:
             """Faults stop; the controllers settle; STABLE rules must hold there (eventually-stable reconciliation)."""

@@ -21,7 +21,30 @@ from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import PROFILES, Config
 
 
-GENERATED = "generated"
+GENERATED, ALL = "generated", "all"
+
+
+def _check_one(cluster, engine, seed, max_steps, max_examples, names):
+    """One cluster through the chosen engine."""
+    if engine == "explore":
+        from kmodel.explore import check_with_explorer
+
+        return check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
+    from kmodel.check import check_cluster
+
+    return check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30, rule_names=names)
+
+
+def _run_scenario(name, engine, seed, examples, max_steps, max_examples, names, profile):
+    """A built-in scenario (or the generated clusters) through the chosen engine: (report, coverage or None,
+    cluster or None)."""
+    from kmodel import scenarios
+
+    if name == GENERATED:
+        return _check_generated(engine, seed, examples, max_steps, max_examples, names, profile)
+    built = scenarios.CATALOGUE[name]
+    cluster = built.cluster(Config(profile=profile or built.profile, seed=seed))
+    return _check_one(cluster, engine, seed, max_steps, max_examples, names), None, cluster
 
 
 def _violation_json(v, trace_file, loaded):
@@ -53,9 +76,10 @@ def _violation_json(v, trace_file, loaded):
               help="Scheduler profile: the seed's textbook rule or the real kube-scheduler defaults (default: the "
                    "scenario's own, textbook for manifests; both for --scenario generated).")
 @click.option("--scenario", default=None, metavar="NAME",
-              help="A built-in scenario to check instead of manifests (see --list-scenarios), or 'generated'.")
+              help="A built-in scenario to check instead of manifests (see --list-scenarios), 'generated', or "
+                   "'all' (the catalogue and the generated clusters).")
 @click.option("--list-scenarios", is_flag=True, default=False, help="List the built-in scenarios and exit.")
-@click.option("--examples", type=click.IntRange(1), default=100, show_default=True,
+@click.option("--examples", type=click.IntRange(1), default=200, show_default=True,
               help="Clusters drawn by --scenario generated.")
 @click.option("--coverage", "show_coverage", is_flag=True, default=False,
               help="Also report the configuration features checked and the witnesses reached.")
@@ -66,16 +90,15 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
     """Check the rules on MANIFEST files or directories (or a built-in scenario, the seed by default)."""
     import invariants
     from kmodel import scenarios
-    from kmodel.check import check_cluster
 
     if list_scenarios:
         _list_scenarios(output_format)
         return
     if scenario is not None and manifests:
         raise click.UsageError("--scenario checks a built-in scenario: give it or MANIFEST files, not both")
-    if scenario is not None and scenario != GENERATED and scenario not in scenarios.CATALOGUE:
-        raise click.BadParameter(f"unknown scenario {scenario!r}; known: {', '.join([*scenarios.CATALOGUE, GENERATED])}",
-                                 param_hint="--scenario")
+    if scenario is not None and scenario not in (GENERATED, ALL) and scenario not in scenarios.CATALOGUE:
+        raise click.BadParameter(f"unknown scenario {scenario!r}; known: "
+                                 f"{', '.join([*scenarios.CATALOGUE, GENERATED, ALL])}", param_hint="--scenario")
     names = None
     if rule_names:
         names = [n.strip() for n in rule_names.split(",") if n.strip()]
@@ -85,10 +108,8 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
             except KeyError as err:
                 raise click.BadParameter(str(err), param_hint="--rules") from None
     findings, not_modelled, source, loaded = [], [], f"scenario:{scenario or 'seed'}", None
-    coverage = None
-    if scenario == GENERATED:
-        report, coverage, cluster = _check_generated(engine, seed, examples, max_steps, max_examples, names, profile)
-    elif manifests:
+    coverage, cluster, per_scenario = None, None, []
+    if manifests:
         from kmodel import findings as findings_mod
         from kmodel.manifests import load_manifests
 
@@ -97,19 +118,32 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         findings = list(findings_mod.find_all(loaded, nodes=nodes))
         not_modelled = list(loaded.not_modelled)
         source = ", ".join(str(m) for m in manifests)
-    else:
-        built = scenarios.CATALOGUE[scenario or "seed"]
-        cluster = built.cluster(Config(profile=profile or built.profile, seed=seed))
-    if scenario != GENERATED:
-        if engine == "explore":
-            from kmodel.explore import check_with_explorer
+        report = _check_one(cluster, engine, seed, max_steps, max_examples, names)
+    elif scenario == ALL:
+        from kmodel.explore import merge_reports
+        from kmodel.stateful import Coverage
 
-            report = check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
-        else:
-            report = check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30,
-                                   rule_names=names)
+        coverage = Coverage()
+        for name in [*scenarios.CATALOGUE, GENERATED]:
+            one, one_coverage, one_cluster = _run_scenario(name, engine, seed, examples, max_steps, max_examples,
+                                                           names, profile)
+            per_scenario.append((name, one))
+            if one_coverage is not None:
+                coverage.merge(one_coverage)
+            else:
+                coverage.record_initial(one_cluster)
+            click.echo(f"scenario:{name}: {one.verdict} ({verdict_counts(one.rules)}; {one.steps} steps in "
+                       f"{one.seconds:.1f}s)", err=True)
+        report = merge_reports([one for _, one in per_scenario], engine)
+    else:
+        report, coverage, cluster = _run_scenario(scenario or "seed", engine, seed, examples, max_steps,
+                                                  max_examples, names, profile)
     trace_files = _save_traces(report, trace_dir, engine, seed)
     verdict = report.verdict
+    if per_scenario:  # every scenario must pass on its own: a rule inconclusive on one is not passed by another
+        from kmodel.check import overall
+
+        verdict = overall(one.verdict for _, one in per_scenario)
     if findings and verdict != "fail":
         verdict = "fail"
     if output_format == "json":
@@ -125,9 +159,17 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
             "findings": [f.to_json() for f in findings],
             "violations": [_violation_json(v, t, loaded) for v, t in zip(report.violations, trace_files)],
             "not_modelled": [n.to_json() for n in not_modelled],
+            **({"scenarios": [{"name": n, "verdict": one.verdict, "seconds": round(one.seconds, 3),
+                               "rules": [{"name": r.name, "verdict": r.verdict, "message": r.message}
+                                         for r in one.rules if r.verdict != "pass"]}
+                              for n, one in per_scenario]} if per_scenario else {}),
             **({"coverage": _coverage_json(report, coverage, cluster)} if show_coverage else {}),
         }, indent=2))
     else:
+        for name, one in per_scenario:
+            click.echo(f"scenario:{name}: {one.verdict} ({verdict_counts(one.rules)})"
+                       + "".join(f"\n    {r.verdict.upper()} {r.name}: {r.message}" for r in one.rules
+                                 if r.verdict not in ("pass", "not-applicable")))
         _print_text(report, findings, not_modelled, trace_files, verdict, source, loaded)
         if show_coverage:
             _print_coverage(_coverage_json(report, coverage, cluster))
@@ -196,6 +238,7 @@ def _list_scenarios(output_format: str) -> None:
     rows = [(s.name, s.summary) for s in scenarios.CATALOGUE.values()]
     rows.append((GENERATED, "Clusters drawn over the whole configuration space (kmodel.generate), --examples of "
                             "them; a counterexample names the shrunk cluster."))
+    rows.append((ALL, "Every scenario above and the generated clusters, one after the other; each must pass."))
     if output_format == "json":
         click.echo(json.dumps([{"name": n, "summary": t} for n, t in rows], indent=2))
         return
