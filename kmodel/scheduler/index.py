@@ -558,12 +558,21 @@ def kubernetes_fast(cluster, pod: Pod):
         else:
             u_nz_cpu, u_nz_mem = usage.nonzero_requested.cpu, usage.nonzero_requested.memory
             u_cpu, u_mem = usage.requested.cpu, usage.requested.memory
-        # LeastAllocated (SEMANTICS 57, 8.12): leastRequestedScore per resource, weighted mean, int64 division
+        # LeastAllocated (SEMANTICS 57; upstream noderesources/least_allocated.go `leastResourceScorer`):
+        # leastRequestedScore per resource, weighted mean, int64 division; a resource with allocatable 0 is
+        # left out of both sums, and the score is 0 when none is left (as `least_allocated_weighted`)
+        la_total = la_weights = 0
         req, cap = u_nz_cpu + nz.cpu, alloc.cpu
-        cpu_score = 0 if cap == 0 or req > cap else (cap - req) * MAX_NODE_SCORE // cap
+        if cap:
+            la_weights += CPU_WEIGHT
+            if req <= cap:
+                la_total += (cap - req) * MAX_NODE_SCORE // cap * CPU_WEIGHT
         req, cap = u_nz_mem + nz.memory, alloc.memory
-        mem_score = 0 if cap == 0 or req > cap else (cap - req) * MAX_NODE_SCORE // cap
-        total = la_weight * ((cpu_score * CPU_WEIGHT + mem_score * MEMORY_WEIGHT) // (CPU_WEIGHT + MEMORY_WEIGHT))
+        if cap:
+            la_weights += MEMORY_WEIGHT
+            if req <= cap:
+                la_total += (cap - req) * MAX_NODE_SCORE // cap * MEMORY_WEIGHT
+        total = la_weight * (la_total // la_weights) if la_weights else 0
         if not best_effort:
             # BalancedAllocation (SEMANTICS 58), as `balanced_score` computes it: float64 fractions capped at 1,
             # resources with allocatable 0 skipped, std = |f1 - f2| / 2, int64((1 - std) * 100)

@@ -54,7 +54,7 @@ def test_least_requested_score_semantics_57(requested, capacity, expected):
     (3000, 4000, 5000, 10000, 37),   # upstream's worked example: (25 + 50) / 2 = 37 (int64)
     (3000, 6000, 5000, 10000, 50),   # (50 + 50) / 2
     (0, 4000, 0, 10000, 100),
-    (100, 4000, 200 * MiB, 0, 48),   # memory capacity 0 scores 0 but keeps its weight (8.12): (97 + 0) / 2
+    (100, 4000, 200 * MiB, 0, 97),   # memory allocatable 0 is skipped (least_allocated.go): cpu alone, 97
     (6000, 4000, 5000, 10000, 25),   # cpu over capacity scores 0: (0 + 50) / 2
 ])
 def test_least_allocated_node_score_semantics_57_8_12(cpu_req, cpu_cap, mem_req, mem_cap, expected):

@@ -1,6 +1,8 @@
 """NodeResourcesBalancedAllocation (SEMANTICS 58): favours nodes whose cpu and memory fractions stay close.
 
-`fraction_r = min(1, requested_r / allocatable_r)` over the resources with allocatable > 0, where `requested`
+Upstream pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go, `balancedResourceScorer`:
+`fraction_r = min(1, requested_r / allocatable_r)` over the resources with allocatable > 0 (a resource with
+allocatable 0 is skipped, `if allocable[i] == 0 { continue }`, as LeastAllocated skips it), where `requested`
 is the node's actual requests plus the incoming pod's (useRequested: no non-zero defaults); with two fractions
 `std = |f1 - f2| / 2`, with one `std = 0`; the score is `int64((1 - std) * 100)`. A best-effort pod (no
 requests at all) is skipped at PreScore (issue 129138), so the plugin adds nothing for it.

@@ -6,17 +6,22 @@ for cpu and memory, a pod that requests some amount must find it free: `request 
 where `requested` sums the actual requests of the node's bound, non-terminal pods. A resource the pod does not
 request is not checked (so a zero-request pod fits an over-committed node, as upstream).
 
-LeastAllocated: per resource `(allocatable - requested) * 100 / allocatable` in int64 division, 0 when
-allocatable is 0 or the request exceeds it; the node score is the weighted mean (cpu 1, memory 1) with int64
-division. `requested` here is the node's NonZeroRequested plus the incoming pod's non-zero request: a container
-without a request counts 100m cpu and 200 MiB (SEMANTICS 57). Following SEMANTICS 8.12, a resource with
-allocatable 0 still counts in the weight sum (scoring 0).
+LeastAllocated (upstream pkg/scheduler/framework/plugins/noderesources/least_allocated.go,
+`leastResourceScorer` and `leastRequestedScore`): per resource `(allocatable - requested) * 100 / allocatable`
+in int64 division, 0 when the request exceeds it; the node score is the weighted mean (cpu 1, memory 1) with
+int64 division. `requested` here is the node's NonZeroRequested plus the incoming pod's non-zero request: a
+container without a request counts 100m cpu and 200 MiB (SEMANTICS 57). A resource whose allocatable is 0 is
+left out of both the weighted sum and the weight sum (`if allocable[i] == 0 { continue }`), and the score is 0
+when no resource is left (`if weightSum == 0 { return 0 }`); least_allocated_test.go's case "if the node
+doesn't have a resource" pins this (55, not 27). Older releases (the map-based
+`leastResourceScorer(resToWeightMap)` of the NodeResourcesLeastAllocated plugin) counted such a resource with
+score 0 in the weight sum, which SEMANTICS 8.12 describes; the model follows current upstream.
 """
 
 from __future__ import annotations
 
 from kmodel.cluster import NodeUsage, nonzero_requests, pod_requests
-from kmodel.logic import Bool, Int, all_of, any_of, idiv, ite, le, lt
+from kmodel.logic import Bool, Int, all_of, any_of, idiv, ite, le, lt, sum_of
 from kmodel.scheduler.framework import MAX_NODE_SCORE, FilterPlugin, ScorePlugin
 
 NAME = "NodeResourcesFit"
@@ -65,11 +70,22 @@ def least_requested_score(requested: Int, capacity: Int) -> Int:
     return ite(bad, 0, idiv((capacity - requested) * MAX_NODE_SCORE, ite(capacity == 0, 1, capacity)))
 
 
+def least_allocated_weighted(resources) -> Int:
+    """`leastResourceScorer` over `(requested, allocatable, weight)` triples: the weighted mean of the
+    per-resource scores in int64 division, skipping every resource whose allocatable is 0 (from both sums), 0
+    when none is left. Works on Z3 terms too (through `kmodel.logic`)."""
+    resources = tuple(resources)
+    total = sum_of(ite(capacity == 0, 0, least_requested_score(requested, capacity) * weight)
+                   for requested, capacity, weight in resources)
+    weights = sum_of(ite(capacity == 0, 0, weight) for _, capacity, weight in resources)
+    return ite(weights == 0, 0, idiv(total, ite(weights == 0, 1, weights)))
+
+
 def least_allocated(cpu_requested: Int, cpu_capacity: Int, mem_requested: Int, mem_capacity: Int) -> Int:
-    """LeastAllocated's node score: the weighted mean of the per-resource scores, int64 division."""
-    total = least_requested_score(cpu_requested, cpu_capacity) * CPU_WEIGHT + \
-        least_requested_score(mem_requested, mem_capacity) * MEMORY_WEIGHT
-    return idiv(total, CPU_WEIGHT + MEMORY_WEIGHT)
+    """LeastAllocated's node score for cpu and memory (weights `CPU_WEIGHT`, `MEMORY_WEIGHT`): see
+    `least_allocated_weighted`."""
+    return least_allocated_weighted(((cpu_requested, cpu_capacity, CPU_WEIGHT),
+                                     (mem_requested, mem_capacity, MEMORY_WEIGHT)))
 
 
 def score(pod, node, cluster, state=None) -> Int:
