@@ -26,6 +26,7 @@ from invariants.smt.framework import (
     ProofResult,
     Proved,
     UnknownProof,
+    UnknownProofInvariant,
     exit_code,
     get,
     proof,
@@ -53,5 +54,6 @@ def load_proofs() -> None:
 
 
 __all__ = ["DEFAULT_TIMEOUT_MS", "PROVED", "Counterexample", "EncodingError", "Inconclusive", "Proof",
-           "ProofContext", "ProofInconclusive", "ProofResult", "Proved", "UnknownProof", "exit_code", "get",
+           "ProofContext", "ProofInconclusive", "ProofResult", "Proved", "UnknownProof", "UnknownProofInvariant",
+           "exit_code", "get",
            "load_proofs", "proof", "proofs", "run", "PROOF_MODULES"]

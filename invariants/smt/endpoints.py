@@ -161,7 +161,9 @@ def service_membership(ctx: ProofContext, service: Service, count: int = MAX_POD
     return combine(v() for v in verdicts)
 
 
-@proof("endpoints-membership", rules=("39", "40", "41", "42", "43", "8.4"))
+@proof("endpoints-membership", rules=("39", "40", "41", "42", "43", "8.4"),
+       invariants=("endpoints-exact", "endpoints-sync-exact", "endpoints-match-ready-pods",
+                   "terminating-pods-leave-endpoints", "publish-not-ready-lists-every-candidate"))
 def prove_endpoints_membership(ctx: ProofContext) -> Verdict:
     """Endpoint membership implies selected, Ready, not terminating, with an IP and a resolved port (unless
     publishNotReadyAddresses), for every set of up to 20 pods; and the converse."""

@@ -13,6 +13,11 @@ project's decision functions on symbolic inputs (`invariants.smt.domains`) and h
 
 Each proof gets one time budget (`timeout_ms`) for all its solver calls; an obligation reached after the budget is
 spent is Inconclusive without being sent. `run(names, timeout_ms)` runs proofs and times them.
+
+A proof names the registry invariants (`invariants.registry()`) that check the same behaviour in the other
+engines (`@proof(name, rules=..., invariants=...)`), so a counterexample says which rule the bug breaks (issue 18
+item 6). The names are checked against the registry when proofs run (the registry can grow after import): an
+unknown one raises `UnknownProofInvariant` before anything runs.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from kmodel.errors import KModelError
 __all__ = [
     "Proved", "Counterexample", "Inconclusive", "Verdict", "PROVED", "ProofResult", "Proof", "ProofContext",
     "EncodingError", "UnknownProof", "ProofInconclusive", "proof", "proofs", "get", "run", "combine",
-    "DEFAULT_TIMEOUT_MS", "exit_code",
+    "DEFAULT_TIMEOUT_MS", "exit_code", "UnknownProofInvariant", "check_invariant_names",
 ]
 
 DEFAULT_TIMEOUT_MS = 20_000
@@ -83,6 +88,16 @@ class UnknownProof(KModelError):
                          f"{', '.join(repr(n) for n in self.names)}; known proofs: {', '.join(self.known)}")
 
 
+class UnknownProofInvariant(KModelError):
+    """A proof names an invariant that `invariants.registry()` does not hold; the message lists each one."""
+
+    def __init__(self, unknown: Mapping[str, Iterable[str]]) -> None:
+        self.unknown = {p: tuple(names) for p, names in unknown.items()}
+        parts = [f"proof {p!r} names unknown invariant{'s' if len(n) > 1 else ''} {', '.join(repr(x) for x in n)}"
+                 for p, n in self.unknown.items()]
+        super().__init__("; ".join(parts) + " (see `kmodel check --list` for the registered invariants)")
+
+
 class ProofInconclusive(RuntimeError):
     """Raised by the question-answering helpers (e.g. `kmodel.labels.overlap`) when Z3 cannot decide."""
 
@@ -95,15 +110,25 @@ class ProofResult:
     verdict: Verdict
     seconds: float
     witness: Any = None
+    invariants: tuple[str, ...] = ()  # the registry invariants that check the same behaviour
+    rules: tuple[str, ...] = ()  # the SEMANTICS rules the proof covers
 
     @property
     def verdict_name(self) -> str:
         return self.verdict.kind
 
+    @property
+    def breaks(self) -> tuple[str, ...]:
+        """The invariants a counterexample breaks (none unless the verdict is a counterexample)."""
+        return self.invariants if isinstance(self.verdict, Counterexample) else ()
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "verdict": self.verdict.kind, "seconds": round(self.seconds, 6)}
         if isinstance(self.verdict, Counterexample):
             out["witness"] = to_jsonable(self.witness)
+            if self.invariants:
+                out["invariants"] = list(self.invariants)
+                out["rules"] = list(self.rules)
         if isinstance(self.verdict, Inconclusive):
             out["reason"] = self.verdict.reason
         return out
@@ -208,25 +233,31 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
 
 @attrs.frozen
 class Proof:
-    """A registered proof: its name, the function, the first docstring line, and the SEMANTICS rules it covers."""
+    """A registered proof: its name, the function, the first docstring line, the SEMANTICS rules it covers, and
+    the registry invariants that check the same behaviour (named by a counterexample)."""
 
     name: str
     fn: Callable[[ProofContext], Verdict] = attrs.field(eq=False)
     doc: str = ""
     rules: tuple[str, ...] = ()
+    invariants: tuple[str, ...] = ()
 
 
 _PROOFS: dict[str, Proof] = {}
 
 
-def proof(name: str, rules: Iterable[str] = ()) -> Callable[[Callable[[ProofContext], Verdict]], Callable]:
-    """Register `fn(ctx) -> Verdict` as the proof `name`. A duplicate name raises ValueError."""
+def proof(name: str, rules: Iterable[str] = (), invariants: Iterable[str] = ()
+          ) -> Callable[[Callable[[ProofContext], Verdict]], Callable]:
+    """Register `fn(ctx) -> Verdict` as the proof `name`. A duplicate name raises ValueError.
+
+    `invariants`: the names of the registry invariants that check the same behaviour (validated against
+    `invariants.registry()` when the proof runs, `check_invariant_names`)."""
 
     def register(fn: Callable[[ProofContext], Verdict]) -> Callable[[ProofContext], Verdict]:
         if name in _PROOFS:
             raise ValueError(f"proof {name!r} is already registered")
         doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        _PROOFS[name] = Proof(name, fn, doc, tuple(str(r) for r in rules))
+        _PROOFS[name] = Proof(name, fn, doc, tuple(str(r) for r in rules), tuple(str(i) for i in invariants))
         return fn
 
     return register
@@ -252,19 +283,34 @@ def get(name: str) -> Proof:
     return known[name]
 
 
+def check_invariant_names(chosen: Iterable[Proof]) -> None:
+    """Every invariant the proofs name is in `invariants.registry()`; else `UnknownProofInvariant`."""
+    chosen = list(chosen)
+    if not any(p.invariants for p in chosen):
+        return
+    from invariants.registry import registry
+
+    known = registry()
+    unknown = {p.name: [n for n in p.invariants if n not in known] for p in chosen}
+    unknown = {p: names for p, names in unknown.items() if names}
+    if unknown:
+        raise UnknownProofInvariant(unknown)
+
+
 def run_one(p: Proof, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> ProofResult:
     ctx = ProofContext(p.name, timeout_ms)
     verdict = p.fn(ctx)
     if not isinstance(verdict, (Proved, Counterexample, Inconclusive)):
         raise TypeError(f"proof {p.name!r} returned {verdict!r}, not a verdict")
     seconds = time.perf_counter() - ctx.started
-    return ProofResult(p.name, verdict, seconds, verdict.witness)
+    return ProofResult(p.name, verdict, seconds, verdict.witness, p.invariants, p.rules)
 
 
 def run(names: Iterable[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[ProofResult]:
     """Run the named proofs (all when `names` is None), each with a budget of `timeout_ms`.
 
-    Unknown names raise `UnknownProof` (listing the known ones) before anything runs.
+    Unknown names raise `UnknownProof` (listing the known ones), and an invariant name a chosen proof gives that
+    the registry does not hold raises `UnknownProofInvariant`, both before anything runs.
     """
     known = proofs()
     if names is None:
@@ -275,6 +321,7 @@ def run(names: Iterable[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS
         if missing:
             raise UnknownProof(missing, known)
         chosen = [known[n] for n in names]
+    check_invariant_names(chosen)
     return [run_one(p, timeout_ms) for p in chosen]
 
 

@@ -187,7 +187,8 @@ def bounded_traces(ctx: ProofContext, bound: int = TRACE_BOUND) -> Verdict:
                      what=f"raw result sequences up to length {bound + 2}")
 
 
-@proof("probe-threshold-automaton", rules=("45", "46"))
+@proof("probe-threshold-automaton", rules=("45", "46"),
+       invariants=("readiness-flips-at-threshold", "liveness-kill-at-threshold", "startup-kill-at-threshold"))
 def prove_probe_threshold_automaton(ctx: ProofContext) -> Verdict:
     """The acted-on probe result flips to Failure after exactly failureThreshold consecutive failures and back
     to Success after exactly successThreshold consecutive successes."""
@@ -239,7 +240,8 @@ def restart_lemmas(ctx: ProofContext) -> Verdict:
     return combine(v() for v in verdicts)
 
 
-@proof("liveness-kill-restart", rules=("49", "50", "8.7"))
+@proof("liveness-kill-restart", rules=("49", "50", "8.7"),
+       invariants=("restart-decision-exact", "restart-follows-policy", "restart-policy-at-quiescence"))
 def prove_liveness_kill_restart(ctx: ProofContext) -> Verdict:
     """A liveness kill leads to a restart iff restartPolicy is not Never, whatever the exit code."""
     return restart_lemmas(ctx)

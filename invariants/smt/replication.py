@@ -118,7 +118,9 @@ def convergence_lemmas(ctx: ProofContext) -> Verdict:
     return combine(v() for v in verdicts)
 
 
-@proof("replicas-converge", rules=("29", "30", "55", "60"))
+@proof("replicas-converge", rules=("29", "30", "55", "60"),
+       invariants=("replication-writes-exact-diff", "burst-limit", "replication-writes-bounded-by-diff",
+                   "replicas-converge", "pending-only-when-infeasible"))
 def prove_replicas_converge(ctx: ProofContext) -> Verdict:
     """With no faults |active - desired| strictly decreases at every sync (by at most 500) and reaches 0 within
     ceil(|d| / 500) syncs; with capacity short, the shortfall equals the Pending pods."""

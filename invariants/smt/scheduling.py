@@ -443,7 +443,8 @@ def spreading_bounded(ctx: ProofContext) -> Verdict:
     return combine(spreading_size(ctx, n, SPREAD_PODS) for n in range(1, SPREAD_NODES + 1))
 
 
-@proof("schedule-least-loaded", rules=("55", "60"))
+@proof("schedule-least-loaded", rules=("55", "60"),
+       invariants=("schedule-least-loaded", "bind-only-to-feasible-node", "unschedulable-only-when-infeasible"))
 def prove_schedule_least_loaded(ctx: ProofContext) -> Verdict:
     """The textbook scheduler picks a feasible node that no feasible node beats (fewest pods of the controller,
     then fewest pods, then name): a one-step lemma for every cluster size, and the whole pipeline up to 50 nodes."""
@@ -454,7 +455,7 @@ def prove_schedule_least_loaded(ctx: ProofContext) -> Verdict:
     ))
 
 
-@proof("schedule-textbook-spreading", rules=("60",))
+@proof("schedule-textbook-spreading", rules=("60",), invariants=("scale-up-keeps-spread", "schedule-least-loaded"))
 def prove_textbook_spreading(ctx: ProofContext) -> Verdict:
     """Placing k pods of one controller one by one on equal feasible nodes keeps max - min of their per-node
     counts at most 1 (textbook profile)."""

@@ -199,13 +199,13 @@ def identity_verdict(ctx: ProofContext, cases: list[tuple[Any, Any]]) -> Verdict
     return combine(check_equivalent(ctx, lhs, rhs, f"{lhs} == {rhs}") for lhs, rhs in cases)
 
 
-@proof("selector-not-equals", rules=("15", "16"))
+@proof("selector-not-equals", rules=("15", "16"), invariants=("selector-semantics",))
 def prove_not_equals(ctx: ProofContext) -> Verdict:
     """`k!=v` matches exactly the label sets `k=v` does not, absent key included (and `=`, `==`, `in (v)` agree)."""
     return identity_verdict(ctx, IDENTITY_CASES["not-equals"])
 
 
-@proof("selector-notin", rules=("15", "16"))
+@proof("selector-notin", rules=("15", "16"), invariants=("selector-semantics",))
 def prove_notin(ctx: ProofContext) -> Verdict:
     """`k notin (S)` matches exactly the label sets `k in (S)` does not: an absent key matches notin."""
     return identity_verdict(ctx, IDENTITY_CASES["notin"])
@@ -234,7 +234,7 @@ def rc_selector_cases(maps: tuple[dict[str, str], ...] = RC_SELECTOR_MAPS) -> li
     return cases
 
 
-@proof("selector-rc-map-equals-label-selector", rules=("21", "23", "24", "28"))
+@proof("selector-rc-map-equals-label-selector", rules=("21", "23", "24", "28"), invariants=("selector-semantics",))
 def prove_rc_map_selector(ctx: ProofContext) -> Verdict:
     """A ReplicationController's map selector and the equal LabelSelector (matchLabels, or In expressions)
     match the same label sets."""
@@ -244,7 +244,7 @@ def prove_rc_map_selector(ctx: ProofContext) -> Verdict:
 ROUND_TRIP_SELECTORS = ("a=x,b!=y", "a in (x,y),!b", "a notin (x),b", "a==x,a in (x,y)", "", "a,a notin ()")
 
 
-@proof("selector-label-selector-round-trip", rules=("21", "22"))
+@proof("selector-label-selector-round-trip", rules=("21", "22"), invariants=("selector-semantics",))
 def prove_round_trip(ctx: ProofContext) -> Verdict:
     """`selector_to_label_selector` then `selector_from_label_selector` gives back an equivalent selector."""
     cases = []

@@ -3,8 +3,13 @@
 Every proof ends in one verdict: proved, counterexample (a concrete witness, already replayed through the
 concrete code) or inconclusive (Z3 answered unknown or the time budget ran out: never a pass).
 
+A proof names the registry invariants that check the same behaviour (issue 18 item 6): a counterexample prints
+`breaks: <invariant>, ... (SEMANTICS n, ...)` under its verdict, and its JSON entry gets `invariants` (and the
+`rules` it covers), so a bug the proof finds is reported under the rule the other engines name.
+
 Exit codes: 0 every proof proved, 1 some proof has a counterexample, 3 some proof is inconclusive (and none has
-a counterexample), 2 an unknown proof name (the message lists the known ones) or a bad option.
+a counterexample), 2 an unknown proof name (the message lists the known ones), a proof naming an invariant the
+registry does not hold, or a bad option.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ def _render_text(results: list[Any]) -> str:
     for r in results:
         lines.append(f"{r.verdict.kind:<15} {r.name:<{width}}  {r.seconds:8.3f}s")
         if isinstance(r.verdict, Counterexample):
+            if r.invariants:
+                rules = f" (SEMANTICS {', '.join(r.rules)})" if r.rules else ""
+                lines.append(f"    breaks: {', '.join(r.invariants)}{rules}")
             lines.append("    witness: " + json.dumps(to_jsonable(r.witness), sort_keys=True))
         elif isinstance(r.verdict, Inconclusive):
             lines.append("    reason: " + r.verdict.reason)
@@ -53,11 +61,12 @@ def prove(names: tuple[str, ...], timeout_ms: int | None, output_format: str, li
         timeout_ms = framework.DEFAULT_TIMEOUT_MS
     if list_only:
         for p in framework.proofs().values():
-            click.echo(f"{p.name}: {p.doc}")
+            names_ = f" [invariants: {', '.join(p.invariants)}]" if p.invariants else ""
+            click.echo(f"{p.name}: {p.doc}{names_}")
         return
     try:
         results = framework.run(list(names) if names else None, timeout_ms=timeout_ms)
-    except framework.UnknownProof as err:
+    except (framework.UnknownProof, framework.UnknownProofInvariant) as err:
         click.echo(f"error: {err}", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     code = framework.exit_code(results)

@@ -176,3 +176,72 @@ def test_importing_kmodel_does_not_import_z3():
             "print('z3' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A proof names the registry invariants it covers (issue 18 item 6)
+
+
+def test_every_registered_proof_names_at_least_one_registered_invariant():
+    from invariants.registry import SOMETIMES, registry
+
+    known = registry()
+    for name, p in framework.proofs().items():
+        assert p.invariants, f"proof {name} names no invariant"
+        for inv in p.invariants:
+            assert inv in known, f"proof {name} names {inv!r}, which the registry does not hold"
+            assert known[inv].kind != SOMETIMES, f"proof {name} names the witness {inv!r}, not a rule"
+    framework.check_invariant_names(framework.proofs().values())
+
+
+def test_an_unknown_invariant_name_is_an_error_before_anything_runs(temporary_proofs):
+    from invariants.smt.framework import UnknownProofInvariant
+
+    ran = []
+    temporary_proofs.append("tmp-bad-invariant")
+    proof("tmp-bad-invariant", invariants=("selector-semantics", "no-such-rule"))(
+        lambda ctx: ran.append(1) or PROVED)
+    with pytest.raises(UnknownProofInvariant, match="no-such-rule") as err:
+        run(["selector-notin", "tmp-bad-invariant"])
+    assert "tmp-bad-invariant" in str(err.value) and "selector-semantics" not in str(err.value)
+    assert ran == []
+
+
+def test_an_unknown_invariant_name_is_exit_code_2_in_kmodel_prove(temporary_proofs):
+    from click.testing import CliRunner
+
+    from kmodel.commands.prove import prove
+
+    temporary_proofs.append("tmp-bad-invariant-cli")
+    proof("tmp-bad-invariant-cli", invariants=("no-such-rule",))(lambda ctx: PROVED)
+    result = CliRunner().invoke(prove, ["tmp-bad-invariant-cli"])
+    assert result.exit_code == 2
+    assert "no-such-rule" in result.output
+
+
+def test_a_counterexample_names_the_invariants_in_text_and_json(temporary_proofs):
+    from click.testing import CliRunner
+
+    from kmodel.commands.prove import prove
+
+    x = z3.Int("tmp.named.x")
+    temporary_proofs.append("tmp-named-cex")
+    proof("tmp-named-cex", rules=("49", "8.7"), invariants=("restart-decision-exact", "restart-follows-policy"))(
+        lambda ctx: ctx.check(x != 4, decode=lambda m: {"x": m.eval(x, model_completion=True).as_long()},
+                              replay=lambda w: w["x"] == 4))
+    [result] = run(["tmp-named-cex"])
+    assert result.breaks == ("restart-decision-exact", "restart-follows-policy")
+    doc = result.to_json()
+    assert doc["invariants"] == ["restart-decision-exact", "restart-follows-policy"]
+    assert doc["rules"] == ["49", "8.7"]
+    text = CliRunner().invoke(prove, ["tmp-named-cex"])
+    assert text.exit_code == 1
+    assert "    breaks: restart-decision-exact, restart-follows-policy (SEMANTICS 49, 8.7)" in text.output.splitlines()
+    as_json = json.loads(CliRunner().invoke(prove, ["tmp-named-cex", "--output-format", "json"]).output)
+    assert as_json["proofs"][0]["invariants"] == ["restart-decision-exact", "restart-follows-policy"]
+
+
+def test_a_proved_proof_breaks_nothing():
+    [result] = run(["selector-notin"])
+    assert result.verdict == PROVED and result.breaks == ()
+    assert "invariants" not in result.to_json()
