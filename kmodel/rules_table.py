@@ -177,7 +177,7 @@ NOT_IMPLEMENTED: dict[str, str] = {
 
 GAPS: dict[str, str] = {
     "20": "no invariant cites it: selector-semantics' oracle answers Nothing as no match and an empty selector as "
-          "every pod but claims only 15-19, and validation (25) and rule 26 keep both out of the state's selectors",
+          "every pod but claims only 15-19, and validation (24, 25) and rule 26 keep both out of the state's selectors",
     "28": "no invariant cites it: RCs and RSs run one code path by construction and the replication invariants "
           "cover both kinds alike, but none states that an RC behaves as the equivalent RS",
     "37": "no invariant cites it: there is no informer routing (every controller with work is reconciled); its "
