@@ -7,7 +7,7 @@ lazily). Modules:
   `ProofContext.check` (counterexamples are replayed through the concrete code), `run`.
 - `domains`: symbolic label sets (a `LabelView` over Z3), value domains, fresh symbols.
 - one module per topic, each registering its proofs: `selectors`, `scheduling`, `replication`, `endpoints`,
-  `probes`.
+  `probes` (the threshold automaton, restarts, CrashLoopBackOff), `status` (pod phase, container ready).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ PROOF_MODULES = (
     "invariants.smt.replication",
     "invariants.smt.endpoints",
     "invariants.smt.probes",
+    "invariants.smt.status",
 )
 _loaded = False
 

@@ -100,3 +100,113 @@ def test_onfailure_restarting_only_non_zero_exits_after_a_liveness_kill_is_caugh
     verdict = P.prove_liveness_kill_restart(ctx())
     assert isinstance(verdict, Counterexample)
     assert verdict.witness == {"restart_policy": ON_FAILURE, "exit_code": 0, "killed_by": kubelet.LIVENESS_KILL}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Kills exactly at the threshold, the whole restart table, CrashLoopBackOff (issue 18 items 3 and 6)
+
+
+def kills_one_late(state, success, success_threshold, failure_threshold):
+    """failureThreshold off by one: the result (and the kill) comes one failure late."""
+    successes = ite(success, min_(state.successes + 1, success_threshold), 0)
+    failures = ite(success, 0, min_(state.failures + 1, failure_threshold + 1))
+    result = ite(all_of(success, le(success_threshold, successes)), True,
+                 ite(all_of(not_(success), le(failure_threshold + 1, failures)), False, state.result))
+    return ProbeState(result, successes, failures)
+
+
+@pytest.mark.parametrize("wrong", [flips_one_early, no_reset, kills_one_late])
+def test_wrong_kill_thresholds_give_kill_traces_that_replay_semantics_46_49(monkeypatch, wrong):
+    monkeypatch.setattr(kubelet, "probe_step", wrong)
+    verdict = P.kill_traces(ctx())
+    assert isinstance(verdict, Counterexample)
+    w = verdict.witness
+    assert any(P.replay_kill_step(kind, w["failure_threshold"], w["raw_results"]) != w["expected_kill_at"]
+               for kind in w["kinds"])
+
+
+def test_kill_traces_hold_on_the_real_kubelet_semantics_46_49():
+    assert P.kill_traces(ctx()) == Proved()
+    assert P.replay_kill_step("liveness", 3, [False, False, True, False, False, False]) == 6
+    assert P.replay_kill_step("startup", 1, [True, False]) == 2
+
+
+def test_the_bounded_traces_start_from_either_verdict(monkeypatch):
+    """A wrong automaton that misbehaves only from a fresh Success (liveness's initial verdict: the first failure
+    flips it at once) is caught too; from readiness's initial Failure it cannot show."""
+    original = kubelet.probe_step
+
+    def wrong(state, success, st, ft):
+        nxt = original(state, success, st, ft)
+        fresh = all_of(state.result, eq(state.successes, 0), eq(state.failures, 0), not_(success))
+        return ProbeState(ite(fresh, False, nxt.result), nxt.successes, nxt.failures)
+
+    monkeypatch.setattr(kubelet, "probe_step", wrong)
+    verdict = P.bounded_traces(ctx())
+    assert isinstance(verdict, Counterexample) and verdict.witness["start"].result is True
+    assert isinstance(P.kill_traces(ctx()), Counterexample)
+
+
+def test_the_restart_truth_table_is_complete_semantics_49_50_8_7():
+    policies = {p for p, _, _ in P.RESTART_TABLE}
+    assert policies == set(P.RESTART_POLICIES) and len(P.RESTART_TABLE) == 12
+    for (policy, zero, killed), want in P.RESTART_TABLE.items():
+        reason = kubelet.LIVENESS_KILL if killed else None
+        assert P.concrete_restart_by(policy, 0 if zero else 1, reason) is want
+        if killed:
+            assert P.concrete_restart_by(policy, 0 if zero else 1, kubelet.STARTUP_KILL) is want
+        else:
+            assert P.concrete_restart_by(policy, 0 if zero else 137, kubelet.POST_START_KILL) is want
+
+
+@pytest.mark.parametrize("wrong", [
+    # OnFailure inverted: restarts a clean exit, not a failed one
+    lambda policy, code, killed: any_of(eq(policy, ALWAYS), all_of(eq(policy, ON_FAILURE), eq(code, 0))),
+    # a startup or liveness kill under OnFailure ignored (restarted only for a non-zero code)
+    lambda policy, code, killed: any_of(eq(policy, ALWAYS), all_of(eq(policy, ON_FAILURE), ne(code, 0))),
+    # Never restarts after a probe kill
+    lambda policy, code, killed: any_of(eq(policy, ALWAYS), killed, all_of(eq(policy, ON_FAILURE), ne(code, 0))),
+    # Always forgets a clean exit
+    lambda policy, code, killed: any_of(all_of(eq(policy, ALWAYS), ne(code, 0)),
+                                        all_of(eq(policy, ON_FAILURE), any_of(ne(code, 0), killed))),
+])
+def test_wrong_restart_decisions_break_the_truth_table_semantics_49_50_8_7(monkeypatch, wrong):
+    monkeypatch.setattr(kubelet, "should_restart", wrong)
+    verdict = P.restart_table(ctx())
+    assert isinstance(verdict, Counterexample)
+    w = verdict.witness
+    assert P.concrete_restart_by(w["restart_policy"], w["exit_code"], w["killed_by"]) != w["expected_restart"]
+    assert isinstance(P.prove_liveness_kill_restart(ctx()), Counterexample)
+
+
+def test_crash_loop_back_off_is_proved_semantics_51_8_8():
+    assert P.prove_crash_loop_back_off(ctx()) == Proved()
+
+
+def test_the_back_off_sequence_on_the_real_kubelet_semantics_8_8():
+    assert P.replay_backoff(0, [5] * 9) == [0, 10, 20, 40, 80, 160, 300, 300, 300]
+    assert P.replay_backoff(0, [5, 5, 5, 601, 5, 600]) == [0, 10, 20, 0, 10, 20]
+
+
+def _backoff(reset, initial, cap, first):
+    def step(entry, ran_for):
+        expired = any_of(eq(entry, 0), reset(ran_for))
+        return ite(expired, first, entry), ite(expired, initial, min_(entry * 2, cap))
+    return step
+
+
+@pytest.mark.parametrize("wrong", [
+    _backoff(lambda r: r >= 600, 10, 300, 0),     # reset at 600 s, not after
+    _backoff(lambda r: r > 300, 10, 300, 0),      # reset after 2 x max read as max
+    _backoff(lambda r: r > 600, 10, 320, 0),      # cap one doubling late
+    _backoff(lambda r: r > 600, 10, 160, 0),      # cap one doubling early
+    _backoff(lambda r: r > 600, 20, 300, 0),      # the second crash waits 20 s
+    _backoff(lambda r: r > 600, 10, 300, 10),     # the first restart is not immediate
+    lambda entry, ran_for: (entry, ite(eq(entry, 0), 10, min_(entry * 2, 300))),   # never resets
+])
+def test_wrong_back_off_gives_counterexamples_that_replay_semantics_51_8_8(monkeypatch, wrong):
+    monkeypatch.setattr(kubelet, "backoff_step", wrong)
+    verdict = P.prove_crash_loop_back_off(ctx())
+    assert isinstance(verdict, Counterexample)
+    w = verdict.witness
+    assert P.replay_backoff(w["entry"], w["ran_for"]) != w["expected_delays"]
