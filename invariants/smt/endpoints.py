@@ -11,7 +11,16 @@ publishNotReadyAddresses). Counterexamples are replayed through `desired_endpoin
   Service has none), and, unless publishNotReadyAddresses, is Ready and not terminating; a pod in
   `notReadyAddresses` is selected, not Ready, not terminating (8.4) and the Service does not publish not-ready
   addresses;
-- the converse: a selected, Ready, non-terminating pod with an IP that resolves a port is in `addresses`.
+- the converse: a selected, Ready, non-terminating pod with an IP that resolves a port is in `addresses`;
+  with publishNotReadyAddresses every selected, non-terminal pod with an IP that resolves a port is (Ready or
+  not, terminating or not); without it a selected, not Ready, non-terminating, non-terminal one is in
+  `notReadyAddresses`;
+- exactly: each list is the set SEMANTICS 39, 40 and 8.4 give, both ways.
+
+"Selected" and "resolves a port" in the claims are this module's restatements (`selected_spec`: every key of
+the Service's selector map present with its value, SEMANTICS 23; `port_resolved_spec`), not the model's
+selector matching or FindPort, which the code under test runs (`Selector.matches_view` gives the code its
+`selected`).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from kmodel.controllers import endpoints
 from kmodel.objects import Service, ServicePort
 
 __all__ = ["SERVICE_SHAPES", "MAX_PODS", "membership_claims", "symbolic_pods", "replay_membership",
-           "port_resolved_spec"]
+           "port_resolved_spec", "selected_spec"]
 
 MAX_PODS = 20
 SELECTOR = {"app": "web", "tier": "frontend"}
@@ -69,14 +78,30 @@ def port_resolved_spec(pod: SymbolicPod, service: Service) -> Any:
     return z3.Or(*options)
 
 
+def selected_spec(pod: SymbolicPod, service: Service) -> Any:
+    """The claim's own statement of a Service selector (SEMANTICS 23, a map: every key present with its value),
+    read off the label variables directly, not through the model's `Selector`."""
+    terms = []
+    for key, value in service.selector.items():
+        present, index = pod.labels.vars(key)
+        terms.append(z3.And(present, index == pod.labels.domain.index(value)))
+    return z3.And(*terms)
+
+
+def _selected_concrete(pod: Any, service: Service) -> bool:
+    return all(pod.labels.get(k) == v for k, v in service.selector.items())
+
+
 def membership_claims(pod: SymbolicPod, service: Service) -> dict[str, Any]:
-    """The per-pod claims for one Service, with the code's membership evaluated on the symbolic pod."""
-    selector = service.label_selector
-    selected = selector.matches_view(pod.labels)
-    in_ready, in_not_ready = endpoints.endpoint_membership(pod, service, selected)
+    """The per-pod claims for one Service, with the code's membership evaluated on the symbolic pod (its
+    selection by the model's own `Selector.matches_view`, the claims' by `selected_spec`)."""
+    in_ready, in_not_ready = endpoints.endpoint_membership(pod, service,
+                                                           service.label_selector.matches_view(pod.labels))
+    selected = selected_spec(pod, service)
     publish = service.publish_not_ready_addresses
     resolved = port_resolved_spec(pod, service)
     ready_ok = z3.BoolVal(True) if publish else z3.And(pod.ready, z3.Not(pod.terminating))
+    candidate = z3.And(selected, pod.has_ip, z3.Not(pod.terminal), resolved)
     return {
         "an address is selected, has an IP, is not terminal and resolves a port":
             z3.Implies(in_ready, z3.And(selected, pod.has_ip, z3.Not(pod.terminal), resolved)),
@@ -88,6 +113,15 @@ def membership_claims(pod: SymbolicPod, service: Service) -> dict[str, Any]:
         "never both": z3.Not(z3.And(in_ready, in_not_ready)),
         "converse: selected, Ready, not terminating, with an IP, resolving a port is an address":
             z3.Implies(z3.And(selected, pod.ready, z3.Not(pod.terminating), pod.has_ip, resolved), in_ready),
+        "converse (publishNotReadyAddresses): every candidate is an address, Ready or not, terminating or not":
+            z3.Implies(z3.And(candidate, z3.BoolVal(publish)), in_ready),
+        "converse: a selected, not Ready, not terminating candidate is a not-ready address (unless published)":
+            z3.Implies(z3.And(candidate, z3.Not(pod.ready), z3.Not(pod.terminating), z3.BoolVal(not publish)),
+                       in_not_ready),
+        "addresses exactly as SEMANTICS 39, 40":
+            in_ready == z3.And(candidate, ready_ok),
+        "notReadyAddresses exactly as SEMANTICS 39, 40, 8.4":
+            in_not_ready == z3.And(candidate, z3.Not(pod.ready), z3.Not(pod.terminating), z3.BoolVal(not publish)),
     }
 
 
@@ -115,11 +149,14 @@ def _port_resolved_concrete(pod: Any, service: Service) -> bool:
 
 def _concrete_claims(service: Service, pod: Any, listed: dict[str, bool]) -> dict[str, bool]:
     """The same claims on a concrete pod and where `desired_endpoints` listed it."""
-    selected = service.label_selector.matches(pod.labels)
+    selected = _selected_concrete(pod, service)
     has_ip = bool(pod.pod_ip)
     resolved = _port_resolved_concrete(pod, service)
     publish = service.publish_not_ready_addresses
     r, nr = listed["ready"], listed["not_ready"]
+    candidate = selected and has_ip and not pod.terminal and resolved
+    ready_ok = publish or (pod.ready and not pod.terminating)
+    not_ready_ok = candidate and not pod.ready and not pod.terminating and not publish
     return {
         "an address is selected, has an IP, is not terminal and resolves a port":
             (not r) or (selected and has_ip and not pod.terminal and resolved),
@@ -130,6 +167,12 @@ def _concrete_claims(service: Service, pod: Any, listed: dict[str, bool]) -> dic
         "never both": not (r and nr),
         "converse: selected, Ready, not terminating, with an IP, resolving a port is an address":
             not (selected and pod.ready and not pod.terminating and has_ip and resolved) or r,
+        "converse (publishNotReadyAddresses): every candidate is an address, Ready or not, terminating or not":
+            not (candidate and publish) or r,
+        "converse: a selected, not Ready, not terminating candidate is a not-ready address (unless published)":
+            not not_ready_ok or nr,
+        "addresses exactly as SEMANTICS 39, 40": r == (candidate and ready_ok),
+        "notReadyAddresses exactly as SEMANTICS 39, 40, 8.4": nr == not_ready_ok,
     }
 
 
@@ -166,7 +209,7 @@ def service_membership(ctx: ProofContext, service: Service, count: int = MAX_POD
                    "terminating-pods-leave-endpoints", "publish-not-ready-lists-every-candidate"))
 def prove_endpoints_membership(ctx: ProofContext) -> Verdict:
     """Endpoint membership implies selected, Ready, not terminating, with an IP and a resolved port (unless
-    publishNotReadyAddresses), for every set of up to 20 pods; and the converse."""
+    publishNotReadyAddresses), for every set of up to 20 pods; and the converse: both lists exactly."""
     return combine(v() for v in [lambda s=s: service_membership(ctx, s) for s in SERVICE_SHAPES])
 
 

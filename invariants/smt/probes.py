@@ -1,16 +1,26 @@
-"""Proofs about probes and restarts, over the kubelet's own decision functions (SEMANTICS 46, 49, 50, 8.7).
+"""Proofs about probes, restarts and CrashLoopBackOff, over the kubelet's own decision functions (SEMANTICS 45, 46,
+49, 50, 51, 8.7, 8.8).
 
-`kmodel.controllers.kubelet.probe_step` (the threshold automaton) and `should_restart` (the restart policy) are
-looked up on the module at proof time and run on Z3 terms; counterexamples are replayed through the kubelet's
-concrete transitions (`probe_result`, `terminated_container`) on real Pods, which call the same functions.
+`kmodel.controllers.kubelet.probe_step` (the threshold automaton), `should_restart` (the restart policy) and
+`backoff_step` (CrashLoopBackOff) are looked up on the module at proof time and run on Z3 terms; the claims are
+the SEMANTICS rules restated here (streak formulas, rules over raw result windows, a truth table, the delay
+sequence), never the functions under test. Counterexamples are replayed through the kubelet's concrete
+transitions (`probe_result`, `terminated_container`, `started_container`) on real Pods, which call the same
+functions.
 
 - `probe-threshold-automaton`: from Ready, the acted-on result turns Failure after exactly failureThreshold
   consecutive failures and not before; from not Ready, Success after exactly successThreshold consecutive
   successes. As one-step inductive lemmas over the streak length, so they hold for every threshold and every
-  streak length; and as a bounded check of every raw result sequence against the rule "the result flips once
-  the last threshold-many raw results agree, and keeps its value otherwise".
+  streak length; as a bounded check of every raw result sequence, from either initial verdict, against the rule
+  "the result flips once the last threshold-many raw results agree, and keeps its value otherwise"; and the
+  kill: a liveness or startup probe kills at exactly the raw result that completes failureThreshold
+  consecutive failures (`kill_traces`).
 - `liveness-kill-restart`: a container killed for a failed liveness probe is restarted iff the pod's
-  restartPolicy is not Never, whatever its exit code; and the restart table of SEMANTICS 50.
+  restartPolicy is not Never, whatever its exit code; the restart table of SEMANTICS 50; and the whole truth
+  table `RESTART_TABLE` (policy x exit code 0 or not, any int32 x killed by a liveness/startup probe or not).
+- `crash-loop-back-off`: successive crashes wait 0, 10, 20, 40, 80, 160, 300, 300, ... s, starting again after a
+  run of more than 600 s, for every running time (`backoff_sequence`, unrolled; `backoff_table`, from every
+  back-off entry, so for any number of crashes).
 """
 
 from __future__ import annotations

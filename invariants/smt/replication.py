@@ -9,7 +9,11 @@ ReplicationController and its pods, one `sync_controller` round applied as `sett
   29.4, 30), so with d = |active - desired|: d > 0 strictly decreases by min(d, 500), never overshooting; the
   controller never asks to delete more pods than exist; d = 0 proposes nothing (quiescence). As a ranking
   function: ceil(d / 500) drops by exactly 1 per sync, so d reaches 0 after exactly ceil(|d| / 500) syncs, for
-  every active and desired count (one-step inductive, no bound on the counts).
+  every active and desired count (one-step inductive, no bound on the counts). And exactly: the sync creates
+  min(desired - active, 500) pods when short and deletes min(active - desired, 500) when over (SEMANTICS 29.4,
+  30), stated with the sign of the difference, not with the controller's `replica_diff` / `burst_capped`.
+  The replay counts the controller's active pods itself (owned by its uid, not terminating, not terminal:
+  SEMANTICS 29.2), not with the controller's `claimed_active_count`.
 - with capacity short: once the controller and the scheduler are quiet, the pods that stay Pending are exactly
   the shortfall max(0, desired - free pod slots), for every cluster of up to `scheduling.SHORTFALL_NODES`
   nodes (the scheduler's own filters decide whether a pod fits; `scheduling.shortfall_lemma`).
@@ -26,7 +30,7 @@ from invariants.smt.framework import ProofContext, Verdict, combine, proof
 from kmodel.controllers import replication
 from kmodel.logic import all_of, implies, ite
 
-__all__ = ["sync_step", "convergence_lemmas", "replay_sync", "BURST"]
+__all__ = ["sync_step", "convergence_lemmas", "replay_sync", "active_owned", "BURST"]
 
 BURST = replication.BURST_REPLICAS
 
@@ -60,7 +64,16 @@ def _claims(active: Any, desired: Any) -> dict[str, Any]:
         "quiet at the desired count": implies(d == 0, capped == 0),
         "ceil(d / 500) drops by one per sync":
             implies(d > 0, _ceil_div(d_after, BURST) == _ceil_div(d, BURST) - 1),
+        "exactly min(|d|, 500) writes toward desired":
+            after == ite(active < desired, active + by, active - by),
     }
+
+
+def active_owned(cluster: Any, controller: Any) -> int:
+    """The controller's active pods counted here (SEMANTICS 29.2: owned by its uid, neither terminating nor
+    terminal), not by the controller's claim index."""
+    return sum(1 for p in cluster.pods.values()
+               if p.owner is not None and p.owner.uid == controller.uid and not p.terminating and not p.terminal)
 
 
 def replay_sync(active: int, desired: int) -> dict[str, Any]:
@@ -85,8 +98,7 @@ def replay_sync(active: int, desired: int) -> dict[str, Any]:
         if event.guard(cluster):
             cluster = event.apply(cluster)
             applied += 1
-    return {"active_after": replication.claimed_active_count(cluster, rc), "proposed": len(events),
-            "applied": applied}
+    return {"active_after": active_owned(cluster, rc), "proposed": len(events), "applied": applied}
 
 
 def convergence_lemmas(ctx: ProofContext) -> Verdict:
@@ -111,6 +123,8 @@ def convergence_lemmas(ctx: ProofContext) -> Verdict:
                 return d > 0 and not (d_after < d and d - d_after == min(d, BURST))
             if name.startswith("quiet"):
                 return d == 0 and (after != a or sync["proposed"] > 0)
+            if name.startswith("exactly"):
+                return after != (a + min(d, BURST) if a < want else a - min(d, BURST))
             return d > 0 and -(-d_after // BURST) != -(-d // BURST) - 1
 
         verdicts.append(lambda c=claim, s=sym, d=decode, r=replay, n=name, a=active, w=desired: ctx.check(

@@ -86,3 +86,35 @@ def test_witness_pods_are_real_pods_of_a_real_cluster(monkeypatch):
     for pod in verdict.witness["pods"]:
         assert isinstance(pod, Pod)
         pod.validate()
+
+
+def _drops_not_ready(original):
+    def membership(pod, service, selected=True):
+        in_ready, _ = original(pod, service, selected)
+        return in_ready, False
+    return membership
+
+
+def test_a_controller_that_never_lists_not_ready_addresses_is_caught_semantics_40(monkeypatch):
+    """Every old claim is one-sided about notReadyAddresses; the converse and the exact claims are not."""
+    monkeypatch.setattr(endpoints, "endpoint_membership", _drops_not_ready(endpoints.endpoint_membership))
+    verdict = E.prove_endpoints_membership(ctx())
+    assert isinstance(verdict, Counterexample)
+    assert "not-ready" in verdict.witness["claim"] or "notReady" in verdict.witness["claim"]
+
+
+def test_publish_not_ready_addresses_dropping_terminating_pods_is_caught_semantics_39_8_4(monkeypatch):
+    monkeypatch.setattr(endpoints, "should_be_in_endpoints",
+                        lambda terminal, ip, terminating, include: all_of(not_(terminal), ip, not_(terminating)))
+    verdict = E.prove_endpoints_membership(ctx())
+    assert isinstance(verdict, Counterexample)
+    assert verdict.witness["service"].publish_not_ready_addresses
+    assert any(p.terminating for p in verdict.witness["pods"])
+
+
+@given(st.sampled_from(E.SERVICE_SHAPES), pods())
+def test_the_selection_restatement_agrees_with_the_selector_semantics_23(service, pod):
+    sym = Symbols("sel.")
+    [spod] = E.symbolic_pods(service, 1, sym)
+    assert evaluate(E.selected_spec(spod, service), spod.substitution(pod)) == \
+        service.label_selector.matches(pod.labels)

@@ -75,3 +75,29 @@ def test_the_shortfall_is_pending_on_real_settled_clusters_semantics_55_60(desir
     from invariants.smt import scheduling
 
     assert not scheduling.replay_shortfall(desired, max_pods, [0] * len(max_pods))
+
+
+def test_creating_past_the_burst_limit_is_caught_by_the_exact_claim_semantics_30(monkeypatch):
+    """A cap that over-creates past the desired count (2s - 500 pods for a shortfall s > 500) still meets the
+    distance claims (|after - desired| = s - 500, the ceil ranking) symbolically; the exact claim catches it,
+    and the real sync (its event refused by the guard) replays."""
+    from kmodel.logic import ite
+
+    monkeypatch.setattr(replication, "burst_capped",
+                        lambda d: ite(d < -500, 2 * d + 500, max_(min_(d, 500), -500)))
+    verdict = R.convergence_lemmas(ctx())
+    assert isinstance(verdict, Counterexample)
+    assert verdict.witness["claim"].startswith("exactly")
+
+
+def test_the_replay_counts_active_pods_itself_semantics_29_2():
+    from kmodel.cluster import Cluster
+    from kmodel.objects import Container, OwnerRef, Pod, PodTemplate, ReplicationController
+
+    template = PodTemplate(labels={"app": "web"}, containers=(Container(name="app"),))
+    rc = ReplicationController(name="web", replicas=2, selector={"app": "web"}, template=template, uid="uid-rc")
+    owner = OwnerRef(rc.kind, rc.name, rc.uid)
+    cluster = Cluster.from_objects([rc])
+    cluster = cluster.put_pod(Pod.from_template("web-a", template, owner=owner, uid="uid-a", creation_index=1))
+    cluster = cluster.put_pod(Pod.from_template("web-b", template, owner=owner, uid="uid-b", creation_index=2))
+    assert R.active_owned(cluster, rc) == 2 == replication.claimed_active_count(cluster, cluster.controllers[rc.key])
