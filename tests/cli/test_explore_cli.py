@@ -53,8 +53,8 @@ def run(*args: str):
 
 
 def test_json_report_has_the_issue_fields_and_exit_code_follows_the_verdict(tmp_path):
-    result = run("--scenario", "tiny", "--max-depth", "3", "--faults", "probes", "--output-format", "json",
-                 "--trace-dir", str(tmp_path))
+    result = run("--scenario", "tiny", "--max-depth", "3", "--faults", "probes", "--user-events", "none",
+                 "--output-format", "json", "--trace-dir", str(tmp_path))
     doc = json.loads(result.stdout)
     for field in ("distinct_states", "transitions", "max_depth", "states_per_second", "convergence_bound", "rules",
                   "violations"):
