@@ -326,20 +326,37 @@ def render(invariants: Iterable | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def replace_block(text: str, table: str) -> str:
+def replace_block(text: str, table: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
     """`text` with whatever stands between the two markers replaced by `table`. Raises ValueError without them."""
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"no {START_MARKER} ... {END_MARKER} block")
-    return text[:start + len(START_MARKER)] + "\n" + table + text[end:]
+        raise ValueError(f"no {start_marker} ... {end_marker} block")
+    return text[:start + len(start_marker)] + "\n" + table + text[end:]
 
 
-def block(text: str) -> str:
+def block(text: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
     """What stands between the two markers of `text` (the README), without the newline after the start marker."""
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"no {START_MARKER} ... {END_MARKER} block")
-    return text[start + len(START_MARKER):end].removeprefix("\n")
+        raise ValueError(f"no {start_marker} ... {end_marker} block")
+    return text[start + len(start_marker):end].removeprefix("\n")
+
+
+LIST_START_MARKER, LIST_END_MARKER = "<!-- rule-list:start -->", "<!-- rule-list:end -->"
+
+
+def render_rule_list(invariants: Iterable | None = None) -> str:
+    """The README's list of every registered rule in registry order: name, kind, its docstring's first paragraph,
+    the SEMANTICS rules it cites and its witness."""
+    if invariants is None:
+        from invariants.registry import registry
+
+        invariants = registry().values()
+    out = ["| rule | kind | what it says | SEMANTICS | witness |", "|---|---|---|---|---|"]
+    for inv in invariants:
+        out.append(f"| `{inv.name}` | {inv.kind} | {_cell(inv.doc)} | {', '.join(inv.rules)} | "
+                   f"{f'`{inv.witness}`' if inv.witness else ''} |")
+    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str]) -> int:
@@ -349,7 +366,8 @@ def main(argv: list[str]) -> int:
         from pathlib import Path
 
         path = Path(argv[1])
-        path.write_text(replace_block(path.read_text(), table))
+        text = replace_block(path.read_text(), table)
+        path.write_text(replace_block(text, render_rule_list(), LIST_START_MARKER, LIST_END_MARKER))
         return 0
     if argv:
         print("usage: python -m kmodel.rules_table [--write README.md]", file=sys.stderr)

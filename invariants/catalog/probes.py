@@ -655,3 +655,100 @@ def exit_0_stays_down(cluster):
     """Some container of an OnFailure pod (not being deleted) exited 0 and is terminated for good."""
     return some_pod(cluster, _EXIT_0_DOWN)
 
+
+
+# --------------------------------------------------------------------------------------------------------------
+# When a probe worker probes at all (SEMANTICS 46, 47, 52, 8.5, 8.9)
+
+_PROBE_KIND_OF = {name: kind for name, (kind, _) in _PROBE_EVENTS.items()}
+LIVENESS, READINESS, STARTUP = "liveness", "readiness", "startup"
+
+
+def _not_probing_reason(pod, status, probe, kind: str, clock: int) -> str | None:
+    """Why no raw result of this probe can arrive now, or None when its worker probes: the container must be
+    running with its postStart hook returned (the kubelet has not reported it before, SEMANTICS 52, 8.9);
+    liveness and readiness probe only once the container is started, the startup probe only until then
+    (SEMANTICS 47); liveness and startup stop once the container is being killed or the pod deleted (the worker
+    holds after a kill; readiness goes on until the container stops); and none before initialDelaySeconds have
+    passed since the container started (SEMANTICS 8.5)."""
+    if probe is None:
+        return "the container has no such probe"
+    if status.state != RUNNING:
+        return f"the container is {status.state}"
+    if status.post_start_pending:
+        return "its postStart hook has not returned"
+    if kind == STARTUP and status.started:
+        return "the container has already started"
+    if kind != STARTUP and not status.started:
+        return "the container has not started (its startup probe has not passed)"
+    if kind != READINESS and (status.stopping or pod.terminating):
+        return "the container is being killed"
+    if status.started_at is not None and clock < status.started_at + probe.initial_delay_seconds:
+        return f"initialDelaySeconds {probe.initial_delay_seconds} have not passed since it started"
+    return None
+
+
+@invariant("probes-only-while-probing", kind=TRANSITION, rules=("46", "47", "52", "8.5", "8.9"),
+           witness="sometimes-post-start-pending")
+@for_events(*_PROBE_EVENTS)
+def probes_only_while_probing(before, event, after):
+    """A probe result arrives only while its worker probes: the container running, its postStart hook returned,
+    started (liveness, readiness) or not yet started (startup), not being killed (liveness, startup), and past
+    the probe's initialDelaySeconds."""
+    pod = before.pods[event.pod]
+    c = pod.container(event.container)
+    kind = _PROBE_KIND_OF[type(event).__name__]
+    why = _not_probing_reason(pod, c.status, c.probe(kind), kind, before.clock)
+    if why is not None and why.startswith("initialDelaySeconds"):
+        return ()  # the rule below speaks of the delay, with its own witness
+    if why is not None:
+        return (Violation("probes-only-while-probing", f"a {kind} result reached {event.pod}/{event.container} "
+                          f"although {why}", (f"Pod/{event.pod}",)),)
+    return ()
+
+
+@invariant("probe-waits-initial-delay", kind=TRANSITION, rules=("46", "8.5"),
+           witness="sometimes-probe-in-initial-delay")
+@for_events(*_PROBE_EVENTS)
+def probe_waits_initial_delay(before, event, after):
+    """No probe result arrives before initialDelaySeconds have passed since the container started."""
+    pod = before.pods[event.pod]
+    c = pod.container(event.container)
+    kind = _PROBE_KIND_OF[type(event).__name__]
+    probe, started_at = c.probe(kind), c.status.started_at
+    if probe is not None and started_at is not None and before.clock < started_at + probe.initial_delay_seconds:
+        return (Violation("probe-waits-initial-delay", f"a {kind} result reached {event.pod}/{event.container} at "
+                          f"{before.clock} s, before its initialDelaySeconds {probe.initial_delay_seconds} since its "
+                          f"start at {started_at} s", (f"Pod/{event.pod}",)),)
+    return ()
+
+
+_DELAYED_PROBE = pod_fact(lambda pod: any(
+    c.status.state == RUNNING and not c.status.post_start_pending and c.status.started_at is not None
+    and any(p is not None and p.initial_delay_seconds > 0
+            for p in (c.liveness_probe, c.readiness_probe, c.startup_probe))
+    for c in pod.containers))
+
+
+def _in_initial_delay(cluster) -> bool:
+    """Some running, reported container has a probe whose initialDelaySeconds have not passed yet."""
+    if not some_pod(cluster, _DELAYED_PROBE):
+        return False
+    for pod in cluster.pods.values():
+        for c in pod.containers:
+            s = c.status
+            if s.state != RUNNING or s.post_start_pending or s.started_at is None:
+                continue
+            for p in (c.liveness_probe, c.readiness_probe, c.startup_probe):
+                if p is not None and cluster.clock < s.started_at + p.initial_delay_seconds:
+                    return True
+    return False
+
+
+@invariant("sometimes-probe-in-initial-delay", kind=SOMETIMES,
+           applies=any_container(lambda c: any(p is not None and p.initial_delay_seconds > 0
+                                               for p in (c.liveness_probe, c.readiness_probe, c.startup_probe))))
+def probe_in_initial_delay(cluster):
+    """Some running container waits out a probe's initialDelaySeconds: the states in which
+    `probe-waits-initial-delay` forbids results."""
+    return _in_initial_delay(cluster)

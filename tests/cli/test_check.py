@@ -26,15 +26,17 @@ def test_seed_scenario_passes_with_a_verdict_for_every_rule():
     assert names == set(invariants.registry())
     # The seed's one Service has a selector and a named target port every selected pod declares, without
     # publishNotReadyAddresses; no controller of it is ever 500 pods from its replicas; its probes have
-    # successThreshold 1 and no startup probe; every pod is restartPolicy Always with a grace of 30 s: the rules
-    # about those configurations have nothing to speak of here (the catalogue's other scenarios have them).
+    # successThreshold 1, no initial delay and no startup probe; every pod is restartPolicy Always with a grace
+    # of 30 s: the rules about those configurations have nothing to speak of here (the catalogue's other
+    # scenarios have them).
     assert {r["name"] for r in report["rules"] if r["verdict"] == "not-applicable"} == {
         "unmanaged-service-has-no-endpoints", "sometimes-unmanaged-service-beside-pod", "burst-limit",
         "sometimes-burst-capped", "endpoint-ports-per-pod", "sometimes-port-unresolved-on-pod",
         "publish-not-ready-lists-every-candidate", "sometimes-published-not-ready-pod",
         "readiness-flips-at-threshold", "sometimes-ready-after-success-streak", "restart-decision-exact",
         "sometimes-exit-0-stays-down", "startup-kill-at-threshold", "sometimes-startup-probe-failing",
-        "zero-grace-deletion-runs-pre-stop", "sometimes-pre-stop-with-zero-grace"}
+        "zero-grace-deletion-runs-pre-stop", "sometimes-pre-stop-with-zero-grace", "probe-waits-initial-delay",
+        "sometimes-probe-in-initial-delay"}
     assert all(r["verdict"] in ("pass", "not-applicable") for r in report["rules"])
     assert report["violations"] == [] and report["findings"] == []
 

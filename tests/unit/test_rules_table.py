@@ -137,3 +137,11 @@ def test_embedded_numbering_matches_semantics_md():
             items[current] = max(items.get(current, 0), int(item.group(1)))
     assert numbers == list(RULES)
     assert items == SUBITEMS
+
+
+def test_readme_rule_list_is_current():
+    """The README's list of every registered rule ("The rules") is the rendered registry: regenerate it with
+    `python -m kmodel.rules_table --write README.md` when a rule is added or its docstring changes."""
+    text = README.read_text()
+    assert rules_table.block(text, rules_table.LIST_START_MARKER, rules_table.LIST_END_MARKER) == \
+        rules_table.render_rule_list()
