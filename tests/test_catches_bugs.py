@@ -125,7 +125,11 @@ def test_service_without_selector_treated_as_everything(monkeypatch):
 
     monkeypatch.setattr(endpoints, "desired_endpoints", everything)
     monkeypatch.setattr(endpoints, "is_stale", everything_stale)
-    assert "unmanaged-service-has-no-endpoints" in rules_broken(generated_clusters())
+    # The endpoints controller syncing a selectorless Service is itself the bug: the ALWAYS rule restating when a
+    # sync is due sees it on the state before the write, the rule restating what a sync writes on the write,
+    # the rule on unmanaged Endpoints after it.
+    assert rules_broken(generated_clusters()) & {"unmanaged-service-has-no-endpoints", "endpoints-sync-due-exactly",
+                                                 "endpoints-sync-exact"}
 
 
 def test_garbage_collector_leaving_the_dependents_of_a_deleted_controller(monkeypatch):

@@ -239,7 +239,7 @@ BUGS = [
     ("proxy-port-by-position", _proxy_port_by_position, service_cluster, CHECK, "routing-exactly-ready-endpoints"),
     ("proxy-fallback-with-ready-endpoints", _proxy_fallback_always, service_cluster, MACHINE,
      "routing-exactly-ready-endpoints"),
-    ("scale-down-keys-reordered", _ranking_reordered, scenarios.seed, MACHINE, "scale-down-order"),
+    ("scale-down-keys-reordered", _ranking_reordered, scenarios.seed, EXPLORE, "scale-down-order"),
     ("burst-changed", _burst_two, scenarios.seed, CHECK, "replication-writes-exact-diff"),
     ("orphans-never-adopted", _no_adoption, overlapping_cluster, CHECK, "replication-sync-due-exactly"),
     ("orphans-never-adopted/at-quiescence", _no_adoption, overlapping_cluster, CHECK,

@@ -1,5 +1,6 @@
-"""The Hypothesis engine over the whole registry: every rule on random runs from the seed scenario and from
-generated clusters, and every SOMETIMES witness reached by those runs (so no safety rule passes vacuously).
+"""The Hypothesis engine over the whole registry: every rule on random runs from the seed scenario, from every
+scenario of the catalogue and from generated clusters (`kmodel.generate`, the whole configuration space), and
+every SOMETIMES witness reached by those runs (so no safety rule passes vacuously).
 
 A failure raises `RuleBroken`, whose message is the shrunk trace: each step's event and the rule that broke.
 """
@@ -13,6 +14,7 @@ from hypothesis.stateful import run_state_machine_as_test
 import invariants
 from kmodel.cluster import Cluster
 from kmodel.objects import Container, Node, PodTemplate, ReplicationController
+from kmodel import generate, scenarios
 from kmodel.stateful import Coverage, make_machine
 from tests.strategies import generated_clusters, seed_clusters
 
@@ -39,8 +41,22 @@ def test_seed_scenario_keeps_every_rule():
     _run(seed_clusters(), Coverage())
 
 
+def catalogue_clusters():
+    """Every scenario of the built-in catalogue (`kmodel.scenarios.CATALOGUE`), each under its own profile."""
+    return st.sampled_from(sorted(scenarios.CATALOGUE)).map(lambda name: scenarios.CATALOGUE[name].cluster())
+
+
+def _run_drawn(strategy, coverage: Coverage, examples: int, steps: int = 30) -> None:
+    """Runs over drawn clusters, as `kmodel check --scenario generated` makes them: each may begin with the
+    cluster's rollout (by the controllers alone, or settled)."""
+    machine = make_machine(strategy, coverage=coverage, settle_first=True, record_initial=True)
+    run_state_machine_as_test(machine, settings=settings(stateful_step_count=steps, max_examples=examples))
+
+
 def test_generated_clusters_keep_every_rule_and_reach_every_witness():
     coverage = Coverage()
+    _run_drawn(generate.clusters(), coverage, 200)  # the package's generator, over the whole configuration space
+    _run_drawn(catalogue_clusters(), coverage, 60)
     _run(generated_clusters(), coverage)
     _run(generated_clusters(require_liveness=True), coverage)  # liveness kills need failure streaks
     _run(seed_clusters(), coverage)
