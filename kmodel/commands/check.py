@@ -79,8 +79,9 @@ def _violation_json(v, trace_file, loaded):
               help="A built-in scenario to check instead of manifests (see --list-scenarios), 'generated', or "
                    "'all' (the catalogue and the generated clusters).")
 @click.option("--list-scenarios", is_flag=True, default=False, help="List the built-in scenarios and exit.")
-@click.option("--examples", type=click.IntRange(1), default=200, show_default=True,
-              help="Clusters drawn by --scenario generated.")
+@click.option("--examples", type=click.IntRange(1), default=None,
+              help="Clusters drawn by --scenario generated (default 200 for the Hypothesis engine, 20 for the "
+                   "explorer, which explores each in turn).")
 @click.option("--coverage", "show_coverage", is_flag=True, default=False,
               help="Also report the configuration features checked and the witnesses reached.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -94,6 +95,8 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
     if list_scenarios:
         _list_scenarios(output_format)
         return
+    if examples is None:
+        examples = 20 if engine == "explore" else 200
     if scenario is not None and manifests:
         raise click.UsageError("--scenario checks a built-in scenario: give it or MANIFEST files, not both")
     if scenario is not None and scenario not in (GENERATED, ALL) and scenario not in scenarios.CATALOGUE:
