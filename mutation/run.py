@@ -349,6 +349,7 @@ def write_report(path_json: Path, path_md: Path, meta: dict, groups: dict[str, l
     summaries = {g: summarise(rs, triage) for g, rs in groups.items() if rs is not None}
     for rs in groups.values():
         for r in rs or []:
+            r.pop("triage", None)
             if r["outcome"] == "survived":
                 r["triage"] = triage.get(r["id"], {"status": "UNTRIAGED"})
     path_json.write_text(json.dumps({"meta": meta, "summary": summaries, "results": groups}, indent=1) + "\n")
@@ -422,7 +423,15 @@ def main(argv=None) -> int:
     ap.add_argument("--merge", action="store_true", help="keep the previous report's groups this run does not redo "
                                                         "(e.g. add the cosmic-ray sample to a semantic run); with "
                                                         "--semantic --only, replace just those mutants' records")
+    ap.add_argument("--render", action="store_true", help="only rewrite report.md (and the triage in report.json) "
+                                                         "from report.json and triage.json, running nothing")
     args = ap.parse_args(argv)
+    if args.render:
+        old = json.loads((args.out / "report.json").read_text())
+        triage_file = HERE / "triage.json"
+        write_report(args.out / "report.json", args.out / "report.md", old["meta"], old["results"],
+                     json.loads(triage_file.read_text()) if triage_file.exists() else {})
+        return 0
     if args.jobs != 1:
         ap.error("--jobs: only 1 is supported (mutants are applied in place in one clone)")
     if not (args.semantic or args.sample or args.module):
