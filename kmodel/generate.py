@@ -5,10 +5,12 @@ Hypothesis strategy over small clusters (at most three nodes and four pods, so t
 explore) that varies every field the model reads:
 
 - nodes: pod capacity (`maxPods` 1, 2, 3 or 110) and cpu/memory close to the load, labels for nodeSelector,
-  cordoned (spec.unschedulable) and NotReady nodes;
+  zones (topology.kubernetes.io/zone, for PodTopologySpread's zone term), cordoned (spec.unschedulable) and
+  NotReady nodes;
 - workloads: ReplicationControllers (equality selectors) and ReplicaSets (set-based selectors: In, NotIn,
   Exists, DoesNotExist, !=), two controllers whose selectors overlap, bare pods (of every restart policy;
-  RC and RS templates are `Always`, which upstream validation demands), bare pods a controller can adopt;
+  RC and RS templates are `Always`, which upstream validation demands), bare pods a controller can adopt, and
+  pods whose ownerReference names a present controller with an earlier uid;
 - pod specs: one or two containers, container ports named and numbered over TCP, UDP and SCTP, requests
   (0 included), probes of every kind (liveness, readiness, startup) and handler (http, tcp, exec) with every
   threshold (failureThreshold 1 to 3, successThreshold 1 to 3 for readiness), an initial delay, a probe on a
@@ -49,6 +51,7 @@ from kmodel.objects import (
     ContainerPort,
     Hook,
     Node,
+    OwnerRef,
     Pod,
     PodTemplate,
     Probe,
@@ -151,7 +154,11 @@ def nodes(draw) -> list[Node]:
     n = draw(st.integers(1, 3))
     out = []
     for i in range(1, n + 1):
-        out.append(Node(f"node-{i}", labels={"disk": draw(st.sampled_from(("ssd", "hdd")))},
+        labels = {"disk": draw(st.sampled_from(("ssd", "hdd")))}
+        zone = draw(st.sampled_from((None, None, "zone-a", "zone-b")))
+        if zone is not None:
+            labels["topology.kubernetes.io/zone"] = zone
+        out.append(Node(f"node-{i}", labels=labels,
                         max_pods=draw(st.sampled_from((1, 2, 3, 110, 110))),
                         allocatable=Resources(cpu=draw(st.sampled_from((600, 1000, 4000))),
                                               memory=draw(st.sampled_from((512 * MiB, 4096 * MiB)))),
@@ -191,9 +198,16 @@ def clusters(draw, profile: str | None = None, require_liveness: bool = False) -
         else:
             selector = draw(st.sampled_from(matching_rs_selectors(labels)))
             objects.append(ReplicaSet(f"rs-{i}", replicas, parse_selector(selector), template))
+    controllers = [o for o in objects if isinstance(o, (ReplicationController, ReplicaSet))]
     for i in range(min(budget, draw(st.sampled_from((0, 1, 1, 2))))):
         spec = draw(pod_specs(("Always", "OnFailure", "Never")))
-        objects.append(Pod(f"pod-{i}", labels=draw(workload_labels()), **spec))
+        # Now and then a pod left by an earlier controller of a present one's name: its ownerReference carries
+        # another uid, so it is a dependent of a missing owner, neither that controller's pod nor an orphan.
+        owner = None
+        if controllers and draw(st.integers(0, 5)) == 0:
+            ctl = draw(st.sampled_from(controllers))
+            owner = OwnerRef(type(ctl).__name__, ctl.name, "uid-stale")
+        objects.append(Pod(f"pod-{i}", labels=draw(workload_labels()), owner=owner, **spec))
     for i in range(draw(st.integers(0, 2))):
         objects.append(draw(services(i)))
     return Cluster.from_objects(objects, config)
@@ -303,6 +317,9 @@ FEATURES: dict[str, Callable[[Cluster], bool]] = {
     "max-pods-near-load": lambda c: bool(c.nodes) and min(n.max_pods for n in c.nodes.values()) <= max(1, _demand(c)),
     "cpu-near-load": lambda c: bool(c.nodes) and min(n.allocatable.cpu for n in c.nodes.values()) <= 1000,
     "several-nodes": lambda c: len(c.nodes) > 1,
+    "zones": lambda c: any("topology.kubernetes.io/zone" in n.labels for n in c.nodes.values()),
+    "stale-owner-reference": lambda c: any(p.owner is not None and getattr(c.controllers.get(p.owner.key), "uid", None)
+                                           != p.owner.uid for p in c.pods.values()),
 }
 
 

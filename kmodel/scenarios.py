@@ -33,6 +33,7 @@ from kmodel.objects import (
     ContainerPort,
     Hook,
     Node,
+    OwnerRef,
     Pod,
     PodTemplate,
     Probe,
@@ -103,6 +104,9 @@ def tiny(config: Config | None = None, hooks: bool = True) -> Cluster:
     )
     service = Service(name="web", selector={"app": "web"}, ports=(ServicePort(80, target_port="http"),))
     return Cluster.from_objects([Node("node-1"), Node("node-2"), web, service], config)
+
+
+ZONE = "topology.kubernetes.io/zone"
 
 
 def _config(config: Config | None, profile: str) -> Config:
@@ -196,13 +200,14 @@ def services(config: Config | None = None) -> Cluster:
 
 
 def selectors(config: Config | None = None) -> Cluster:
-    """Every selector operator (SEMANTICS 15 to 19, 28, 36): ReplicaSets selecting `tier in (cache),
-    environment notin (dev)`, `app, !legacy` and `app=api,env!=dev`, a ReplicationController selecting
-    `app=api` that overlaps the last, a bare pod those two may adopt, and one that `!legacy` keeps out."""
+    """Every selector operator (SEMANTICS 15 to 19, 28, 36, 38): ReplicaSets selecting `tier in (cache),
+    environment notin (dev, test)`, `app, !legacy` and `app=api,env!=dev`, a ReplicationController selecting
+    `app=api` that overlaps the last, a bare pod those two may adopt, one that `!legacy` keeps out, and one whose
+    ownerReference names api-rc with an earlier uid (the garbage collector's)."""
     def template(labels: dict) -> PodTemplate:
         return PodTemplate(labels=labels, containers=(Container(name="app", ports=(ContainerPort(8080, name="http"),),
                                                                 readiness_probe=Probe(port="http", failure_threshold=1)),))
-    cache = ReplicaSet("cache", 1, parse_selector("tier in (cache), environment notin (dev)"),
+    cache = ReplicaSet("cache", 1, parse_selector("tier in (cache), environment notin (dev, test)"),
                        template({"tier": "cache", "environment": "prod"}))
     modern = ReplicaSet("modern", 1, parse_selector("app, !legacy"), template({"app": "web"}))
     api = ReplicaSet("api", 1, parse_selector("app=api,env!=dev"), template({"app": "api", "env": "prod"}))
@@ -211,20 +216,25 @@ def selectors(config: Config | None = None) -> Cluster:
                 containers=(Container(name="app", ports=(ContainerPort(8080, name="http"),)),))
     orphan = Pod(name="orphan", labels={"app": "api", "env": "prod"},
                  containers=(Container(name="app", ports=(ContainerPort(8080, name="http"),)),))
-    return Cluster.from_objects([Node("node-1"), Node("node-2"), cache, modern, api, api_rc, stray, orphan,
+    # A pod left by an earlier controller of the same name: its ownerReference's uid is not api-rc's, so it is
+    # a dependent of a missing owner (SEMANTICS 36, 38), neither api-rc's pod nor an orphan.
+    stale = Pod(name="stale", labels={"app": "api"}, owner=OwnerRef("ReplicationController", "api-rc", "uid-stale"),
+                containers=(Container(name="app", ports=(ContainerPort(8080, name="http"),)),))
+    return Cluster.from_objects([Node("node-1"), Node("node-2"), cache, modern, api, api_rc, stray, orphan, stale,
                                  _service("api", {"app": "api"}, ServicePort(80, target_port="http"))],
                                 _config(config, TEXTBOOK))
 
 
 def capacity(config: Config | None = None) -> Cluster:
-    """Nodes near their capacity under the kubernetes profile (SEMANTICS 55 to 62): `small` holds two pods,
+    """Nodes near their capacity in two zones under the kubernetes profile (SEMANTICS 55 to 62; the zone term of
+    PodTopologySpread's system defaults): `small` holds two pods,
     `tight` 600 millicores and 512 MiB, `cordoned` is unschedulable and `down` NotReady; a controller of three
     replicas (500m each, a request of 0 memory) with nodeSelector disk=ssd beside one without requests."""
     nodes = [
-        Node("small", labels={"disk": "ssd"}, max_pods=2),
-        Node("tight", labels={"disk": "ssd"}, allocatable=Resources(cpu=600, memory=512 * MiB)),
-        Node("cordoned", labels={"disk": "ssd"}, unschedulable=True),
-        Node("down", labels={"disk": "hdd"}, ready=False),
+        Node("small", labels={"disk": "ssd", ZONE: "zone-a"}, max_pods=2),
+        Node("tight", labels={"disk": "ssd", ZONE: "zone-b"}, allocatable=Resources(cpu=600, memory=512 * MiB)),
+        Node("cordoned", labels={"disk": "ssd", ZONE: "zone-a"}, unschedulable=True),
+        Node("down", labels={"disk": "hdd", ZONE: "zone-b"}, ready=False),
     ]
     heavy = ReplicationController.defaulted("heavy", 3, None, PodTemplate(
         labels={"app": "heavy"}, node_selector={"disk": "ssd"},

@@ -46,6 +46,17 @@ def owners_are_live(cluster):
                             f"which no longer exists with that uid, and is {state}", (f"Pod/{pod.name}", owner_key))
 
 
+@invariant("terminated-pods-collected", kind=STABLE, rules=("38",), witness="sometimes-terminated-for-good")
+def terminated_pods_collected(cluster):
+    """At quiescence no Succeeded or Failed pod is left: the pod garbage collector force-deletes terminated pods
+    beyond `--terminated-pod-gc-threshold`, which the model sets to 0 (kmodel/controllers/garbage_collector.py
+    says why; upstream's default is 12,500). Read from the pods' phases, not from the terminal-pod index."""
+    for pod in cluster.pods.values():
+        if pod.phase in ("Succeeded", "Failed"):
+            yield Violation("terminated-pods-collected", f"pod {pod.name} is {pod.phase} at quiescence: the pod "
+                            "garbage collector left it", (f"Pod/{pod.name}",))
+
+
 @invariant("indexes-exact", kind=ALWAYS, witness="sometimes-many-pods")
 def indexes_exact(cluster):
     """Every derived index equals its recomputation from the objects (DESIGN principle 1)."""
