@@ -10,6 +10,13 @@ that cascading deletion and the pod garbage collector are checked without most r
 `target()` steers towards rich states (pods not ready, restarts, pending pods) and `event()` labels show
 coverage under `--hypothesis-show-statistics`.
 
+How a step's event is drawn decides which bugs a run can meet, so the draw is shaped (constants below): the
+actor first (controllers, faults, user requests), then the class, then the event, repeated while it stays
+enabled (`REPEATS`: probe failure streaks, repeated crashes); half the runs are swarm runs that leave out a
+drawn part of the requests and faults for the whole run (`SWARM`); runs over drawn clusters may begin with the
+controllers' rollout alone or settled (`ROLLOUTS`), which opens the kubelet's windows (a new container's
+startup probe and postStart hook) that the first quiescence point would close.
+
 A broken rule raises `RuleBroken`, which carries the violation and the trace (initial cluster and events) of
 the run; Hypothesis shrinks it to a minimal trace. Reached SOMETIMES witnesses are collected in `Coverage`.
 """
