@@ -349,9 +349,14 @@ def render_rule_list(invariants: Iterable | None = None) -> str:
     """The README's list of every registered rule in registry order: name, kind, its docstring's first paragraph,
     the SEMANTICS rules it cites and its witness."""
     if invariants is None:
-        from invariants.registry import registry
+        from invariants.registry import CATALOG_MODULES, registry
 
-        invariants = registry().values()
+        # The catalogue's rules, module by module in CATALOG_MODULES order and in definition order within a
+        # module: the registry's own order follows import order, which differs between processes (and a test
+        # may have registered a rule of its own).
+        order = {module: i for i, module in enumerate(CATALOG_MODULES)}
+        chosen = [inv for inv in registry().values() if getattr(inv.predicate, "__module__", None) in order]
+        invariants = sorted(chosen, key=lambda inv: order[inv.predicate.__module__])
     out = ["| rule | kind | what it says | SEMANTICS | witness |", "|---|---|---|---|---|"]
     for inv in invariants:
         out.append(f"| `{inv.name}` | {inv.kind} | {_cell(inv.doc)} | {', '.join(inv.rules)} | "
