@@ -57,6 +57,7 @@ def test_generated_clusters_keep_every_rule_and_reach_every_witness():
     coverage = Coverage()
     _run_drawn(generate.clusters(), coverage, 200)  # the package's generator, over the whole configuration space
     _run_drawn(catalogue_clusters(), coverage, 60)
+    _run_drawn(st.just(scenarios.probes()), coverage, 40)  # a startup probe that can fail before it first passes
     _run(generated_clusters(), coverage)
     _run(generated_clusters(require_liveness=True), coverage)  # liveness kills need failure streaks
     _run(seed_clusters(), coverage)
