@@ -36,7 +36,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import invariants
 from kmodel.cluster import Cluster
 from kmodel.events import ACTORS, CONTROLLER, USER, Event, enabled
-from kmodel.settle import settle
+from kmodel.generate import features_of
+from kmodel.settle import controller_round, settle
 from kmodel.user import TEARDOWN, teardown_requests
 
 
@@ -133,8 +134,6 @@ class Coverage:
 
     def record_initial(self, cluster: Cluster) -> None:
         """Count a run's initial cluster: its applicable witnesses and its configuration features."""
-        from kmodel.generate import features_of
-
         self.clusters += 1
         self.applicable |= {inv.name for inv in invariants.of_kind(invariants.SOMETIMES)
                             if inv.applies is None or inv.applies(cluster)}
@@ -334,8 +333,6 @@ def make_machine(initial: st.SearchStrategy[Cluster], rule_names: Iterable[str] 
             bound and started, and wait there with hooks pending and probes unknown, where the kubelet's faults
             (a startup probe failing, a postStart hook failing, a first exit) can act on them. The ALWAYS and
             TRANSITION rules are checked on every write; STABLE rules are not (this is no quiescence)."""
-            from kmodel.settle import controller_round
-
             for _ in range(settle_bound):
                 before = self.cluster
                 steps: list = []

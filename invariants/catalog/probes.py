@@ -664,13 +664,13 @@ _PROBE_KIND_OF = {name: kind for name, (kind, _) in _PROBE_EVENTS.items()}
 LIVENESS, READINESS, STARTUP = "liveness", "readiness", "startup"
 
 
-def _not_probing_reason(pod, status, probe, kind: str, clock: int) -> str | None:
+def _not_probing_reason(pod, status, probe, kind: str) -> str | None:
     """Why no raw result of this probe can arrive now, or None when its worker probes: the container must be
     running with its postStart hook returned (the kubelet has not reported it before, SEMANTICS 52, 8.9);
     liveness and readiness probe only once the container is started, the startup probe only until then
     (SEMANTICS 47); liveness and startup stop once the container is being killed or the pod deleted (the worker
-    holds after a kill; readiness goes on until the container stops); and none before initialDelaySeconds have
-    passed since the container started (SEMANTICS 8.5)."""
+    holds after a kill; readiness goes on until the container stops). The initial delay (SEMANTICS 8.5) is
+    `probe-waits-initial-delay`'s, with its own witness."""
     if probe is None:
         return "the container has no such probe"
     if status.state != RUNNING:
@@ -683,8 +683,6 @@ def _not_probing_reason(pod, status, probe, kind: str, clock: int) -> str | None
         return "the container has not started (its startup probe has not passed)"
     if kind != READINESS and (status.stopping or pod.terminating):
         return "the container is being killed"
-    if status.started_at is not None and clock < status.started_at + probe.initial_delay_seconds:
-        return f"initialDelaySeconds {probe.initial_delay_seconds} have not passed since it started"
     return None
 
 
@@ -698,9 +696,7 @@ def probes_only_while_probing(before, event, after):
     pod = before.pods[event.pod]
     c = pod.container(event.container)
     kind = _PROBE_KIND_OF[type(event).__name__]
-    why = _not_probing_reason(pod, c.status, c.probe(kind), kind, before.clock)
-    if why is not None and why.startswith("initialDelaySeconds"):
-        return ()  # the rule below speaks of the delay, with its own witness
+    why = _not_probing_reason(pod, c.status, c.probe(kind), kind)
     if why is not None:
         return (Violation("probes-only-while-probing", f"a {kind} result reached {event.pod}/{event.container} "
                           f"although {why}", (f"Pod/{event.pod}",)),)
