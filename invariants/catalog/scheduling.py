@@ -7,6 +7,10 @@ from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
 from invariants.oracles import scheduling as oracle
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.cluster import NodeUsage
+from kmodel.scheduler import framework as _framework
+from kmodel.scheduler import profiles as _profiles
+from kmodel.scheduler import reference as _reference
+from kmodel.scheduler import scheduler as _scheduler
 
 
 @invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
@@ -166,3 +170,48 @@ def pod_unschedulable(cluster):
     `replicas-converge`). Claimed where a controller keeps creating pods; bare pods are bound at once and are
     unschedulable only if every node fails before their first bind."""
     return some_pod(cluster, _UNSCHEDULABLE)
+
+
+@invariant("scheduler-forms-agree", kind=TRANSITION, rules=("55", "56", "61"),
+           witness="sometimes-spread-over-nodes")
+@for_events("SchedulerBindPod", "SchedulerMarkUnschedulable")
+def scheduler_forms_agree(before, event, after):
+    """Each plugin's two forms give one answer for the pod scheduled, at every node: a filter's fast form (the
+    bind guard, the index's trees, the cache, the weighted pass) and its readable `fits`, a score plugin's fast
+    scores and its PreScore/Score/NormalizeScore, and the engines' choice (`choose_node`) and the reference scan
+    (`reference.schedule`) as sets of best nodes. A consistency rule of the model's own two forms, like
+    `indexes-exact`, not an oracle of Kubernetes (that is `schedule-least-loaded`'s and
+    `bind-only-to-feasible-node`'s): the Z3 proofs and `reference.schedule` read the readable forms, the engines'
+    scheduler the fast ones, so a change to one form alone shows here at the first scheduling event."""
+    pod = before.pods.get(event.pod)
+    profile = _profiles.PROFILES.get(before.config.profile)
+    if pod is None or profile is None:
+        return
+    for plugin in profile.filters:
+        if plugin.fast is None:
+            continue
+        part = plugin.shape(pod)
+        for name, node in before.nodes.items():
+            fast = bool(plugin.fast(part, node, before.node_usage.get(name)))
+            if fast != bool(plugin.fits(pod, node, before)):
+                yield Violation("scheduler-forms-agree", f"filter {plugin.name} for pod {event.pod} at node {name}: "
+                                f"the fast form says {'fits' if fast else 'rejects'}, the readable form the "
+                                "opposite", (f"Pod/{event.pod}", f"Node/{name}"))
+                return
+    feasible = [n for _, n in sorted(before.nodes.items()) if _framework.feasible(profile, pod, n, before)]
+    candidates = [(n.name, n, before.node_usage.get(n.name)) for n in feasible]
+    for plugin, _ in profile.scores:
+        if plugin.fast is None or not candidates:
+            continue
+        fast, readable = plugin.fast(pod, before, candidates), _framework.readable_scores(plugin, pod, before,
+                                                                                           feasible)
+        if fast != readable:
+            yield Violation("scheduler-forms-agree", f"score plugin {plugin.name} for pod {event.pod} over "
+                            f"{[n.name for n in feasible]}: fast scores {fast}, readable scores {readable}",
+                            (f"Pod/{event.pod}",))
+            return
+    engines, scan = _scheduler.choose_node(before, pod), _reference.schedule(before, pod)
+    if set(engines.top_nodes) != set(scan.top_nodes) or engines.reasons != scan.reasons:
+        yield Violation("scheduler-forms-agree", f"pod {event.pod}: the engines' scheduler chooses among "
+                        f"{sorted(engines.top_nodes) or 'none'}, the reference scan among "
+                        f"{sorted(scan.top_nodes) or 'none'}", (f"Pod/{event.pod}",))

@@ -36,6 +36,7 @@ from kmodel.allocation import few_collections
 from kmodel.cluster import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
 from kmodel.objects import Pod, Resources
 from kmodel.scheduler import index as fast
+from kmodel.scheduler.profiles import PROFILES, profile_named
 
 EMPTY = immutables.Map()
 _tuple_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
@@ -43,7 +44,7 @@ _tuple_new = tuple.__new__  # builds a NamedTuple without its Python-level __new
 
 class SchedulerCache(NamedTuple):
     """What the scheduling cycles see: `snapshot` (the Cluster they started from), `index` (its textbook index
-    with the assumed pods counted), `usage` (node -> `usage_tuple`, for the nodes that assumed pods; the others'
+    with the assumed pods counted), `usage` (node -> `NodeUsage`, for the nodes that assumed pods; the others'
     is the snapshot's) and `assumed` (pod -> node, the placements not yet written to the API server)."""
 
     snapshot: object
@@ -67,27 +68,48 @@ class CacheError(ValueError):
 
 def snapshot(cluster) -> SchedulerCache:
     """The cache at the start of a run of cycles: the cluster's own index and usage, nothing assumed."""
+    profile = profile_named(cluster.config.profile)
+    if profile.cache_refusal is not None:
+        raise CacheError(f"the scheduler cache cannot serve this cluster: {profile.cache_refusal}")
     index = cluster.scheduler_index
-    if index is None or index.profile != fast.TEXTBOOK or cluster.config.profile != fast.TEXTBOOK:
-        raise CacheError(f"the scheduler cache serves the textbook profile, not {cluster.config.profile!r}")
+    if index is None or index.profile != profile.name:
+        raise CacheError(f"the cluster carries no scheduler index for profile {profile.name!r}")
     return SchedulerCache(cluster, index, EMPTY, EMPTY)
 
 
-def usage_tuple(usage: NodeUsage | None) -> tuple[int, int, int, int, int]:
-    """A node's usage as the cache keeps it: (requested cpu, requested memory, pods, non-zero cpu, non-zero
-    memory)."""
+_new = object.__new__
+_set_requested, _set_pods, _set_nonzero = (NodeUsage.__dict__[f].__set__ for f in
+                                           ("requested", "pods", "nonzero_requested"))
+_set_cpu, _set_memory = Resources.__dict__["cpu"].__set__, Resources.__dict__["memory"].__set__
+
+
+def _resources(cpu: int, memory: int) -> Resources:
+    r = _new(Resources)
+    _set_cpu(r, cpu)
+    _set_memory(r, memory)
+    return r
+
+
+def usage_plus(usage: NodeUsage | None, cpu: int, memory: int, nz_cpu: int, nz_memory: int) -> NodeUsage:
+    """`usage` (None: no pod) with one more pod of these requests and non-zero requests: what the Binding
+    write gives the node. Built with slot writes (the fields are ints: no converter would change them)."""
     if usage is None:
-        return (0, 0, 0, 0, 0)
+        usage = _NO_USAGE
     req, nz = usage.requested, usage.nonzero_requested
-    return (req.cpu, req.memory, usage.pods, nz.cpu, nz.memory)
+    u = _new(NodeUsage)
+    _set_requested(u, _resources(req.cpu + cpu, req.memory + memory))
+    _set_pods(u, usage.pods + 1)
+    _set_nonzero(u, _resources(nz.cpu + nz_cpu, nz.memory + nz_memory))
+    return u
+
+
+_NO_USAGE = NodeUsage()
 
 
 def node_usage(cache: SchedulerCache, node: str) -> NodeUsage:
     """A node's usage with the assumed pods counted, as `Cluster.usage` gives it."""
     used = cache.usage.get(node)
-    if used is None:
-        return cache.snapshot.usage(node)
-    return NodeUsage(Resources(used[0], used[1]), used[2], Resources(used[3], used[4]))
+    return cache.snapshot.usage(node) if used is None else used
 
 
 def _queued_pod(cache: SchedulerCache, pod: Pod) -> tuple:
@@ -131,7 +153,7 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str, positi
     usage = cache.usage
     used = usage.get(node_name)
     if used is None:
-        used = usage_tuple(snap.node_usage.get(node_name))
+        used = snap.node_usage.get(node_name)
     containers = pod.containers
     if len(containers) == 1:
         r = containers[0].requests
@@ -139,14 +161,12 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str, positi
         nz_cpu, nz_memory = cpu or DEFAULT_MILLI_CPU_REQUEST, memory or DEFAULT_MEMORY_REQUEST
     else:
         cpu, memory, nz_cpu, nz_memory = usage_of(pod)
-    used = (used[0] + cpu, used[1] + memory, used[2] + 1, used[3] + nz_cpu, used[4] + nz_memory)
-    # A finite leaf means the node passed every filter for the group's shape; assuming a pod changes only
-    # the capacity filters' inputs (NodeResourcesFit: pod count and requests, SEMANTICS 55).
-    room_pods = used[2] < node.max_pods
-    alloc = node.allocatable
-    free_cpu, free_memory = alloc.cpu - used[0], alloc.memory - used[1]
-    owner_key = pod.owner.key if pod.owner is not None else None
-    selected_by = None
+    used = usage_plus(used, cpu, memory, nz_cpu, nz_memory)
+    # A finite leaf means the node passed every filter for the group's shape; assuming a pod there changes only
+    # what the filters that read the node's pods see (`Profile.refit`: NodeResourcesFit's pod count and
+    # requests, SEMANTICS 55), and only towards less room (no filter is `freed_by_assume`).
+    profile = PROFILES[index.profile]
+    refit, is_sibling = profile.refit, profile.rank_index.is_sibling
     height = index.height
     update = fast.updater(height)
     groups = index.groups
@@ -161,14 +181,9 @@ def _assume(cache: SchedulerCache, pod: Pod, gkey: tuple, node_name: str, positi
         if len(leaf) == 1 or leaf[2] != node_name:
             leaf = _leaf(tree, position, height)
         if len(leaf) != 1:  # finite: (siblings, pods, name, position, node)
-            if room_pods and (not key[2] or key[2] <= free_cpu) and (not key[3] or key[3] <= free_memory):
-                if key[0] == "owner":
-                    sibling = owner_key == key[1]
-                else:
-                    if selected_by is None:
-                        selected_by = snap.pod_services.get(pod.name, ())
-                    sibling = any(s in selected_by for s in key[1])
-                tree = update(tree, position, (leaf[0] + sibling, leaf[1] + 1, node_name, position, node))
+            if refit(key[1], node, used):
+                tree = update(tree, position, (leaf[0] + is_sibling(key[0], pod, snap), leaf[1] + 1, node_name,
+                                               position, node))
             else:
                 tree = update(tree, position, fast.INF)
         groups = groups.set(key, _tuple_new(fast.Group, (tree, queued)))

@@ -29,13 +29,39 @@ MAX_NODE_SCORE = 100  # framework.MaxNodeScore
 SKIP = object()  # a PreScore result: the plugin does not score this pod
 
 
+def _reads_nothing(pod) -> None:
+    return None
+
+
 @attrs.frozen
 class FilterPlugin:
-    """A Filter extension point plugin: `fits` decides, `reasons` explains a rejection."""
+    """A Filter extension point plugin, in its two forms.
+
+    The readable form is the plugin's decision as upstream writes it: `fits(pod, node, cluster) -> Bool` (in
+    `kmodel.logic`, so the Z3 layer runs it symbolically) and, for a node it rejects, `reasons(...)`, the strings
+    kube-scheduler aggregates into "0/N nodes are available: ...". `reference.schedule` runs it.
+
+    The fast form is what the engines' scheduler runs (the bind guard, the textbook trees, the scheduler cache and
+    the kubernetes pass, all built from the profile's plugins by `Profile`): `shape(pod)`, the hashable part of
+    the pod the filter reads (pods of one shape get one answer per node; `None` for a filter that reads nothing
+    of the pod), and `fast(part, node, usage) -> bool` on that part, the node and its `NodeUsage` (None: no pod
+    bound there), in plain Python. `tests/unit/test_plugin_fast_forms.py` holds the two forms to each other for
+    every filter of every profile. A plugin without `fast` is run in its readable form only: a profile with such
+    a filter is scheduled by the reference scan (exact, O(nodes x pods per node) per pod).
+
+    What the scheduler cache's exactness argument needs (`kmodel.scheduler.cache`): `reads_usage`, whether the
+    answer depends on the pods bound to the node (it is re-checked when the cache assumes a pod there), and
+    `freed_by_assume`, whether assuming a pod on a node can turn a rejection there into a fit. The cache keeps a
+    rejected node rejected, so it refuses a profile with a filter that says yes (`Profile.cache_refusal`).
+    """
 
     name: str
     fits: Callable[[Any, Any, Any], Bool]
     reasons: Callable[[Any, Any, Any], tuple[str, ...]]
+    fast: Callable[[Any, Any, Any], bool] | None = None
+    shape: Callable[[Any], Any] = _reads_nothing
+    reads_usage: bool = False
+    freed_by_assume: bool = False
 
 
 def _no_prepare(pod, cluster, feasible) -> None:
@@ -44,12 +70,84 @@ def _no_prepare(pod, cluster, feasible) -> None:
 
 @attrs.frozen
 class ScorePlugin:
-    """A Score extension point plugin with its optional PreScore (`prepare`) and NormalizeScore (`normalize`)."""
+    """A Score extension point plugin with its optional PreScore (`prepare`) and NormalizeScore (`normalize`).
+
+    Readable form: a raw `score(pod, node, cluster, state) -> Int` per node after `prepare` (the per-pod state,
+    or `SKIP` when the plugin does not apply to this pod), then `normalize` across the feasible nodes where
+    upstream has NormalizeScore. Fast form (`fast`, optional): `fast(pod, cluster, candidates) -> list[int] |
+    None`, the normalised scores of every candidate at once (`candidates`: `(name, node, usage)` triples of the
+    feasible nodes, usage None for a node without pods), None when the plugin skips the pod; without it, the
+    kubernetes pass runs the readable form over the candidates (`readable_scores`).
+    """
 
     name: str
     score: Callable[[Any, Any, Any, Any], Int]
     prepare: Callable[[Any, Any, Sequence[Any]], Any] = _no_prepare
     normalize: Callable[[list, Any], list] | None = None
+    fast: Callable[[Any, Any, Sequence[tuple]], list | None] | None = None
+
+
+def readable_scores(plugin: ScorePlugin, pod, cluster, nodes: Sequence[Any]) -> list | None:
+    """A score plugin's normalised scores for `nodes` through its readable form (PreScore, Score,
+    NormalizeScore), None when it skips the pod: what `reference.schedule` sums."""
+    state = plugin.prepare(pod, cluster, nodes)
+    if state is SKIP:
+        return None
+    scores = [plugin.score(pod, n, cluster, state) for n in nodes]
+    if plugin.normalize is not None:
+        scores = plugin.normalize(scores, state)
+    return scores
+
+
+def fast_scores(plugin: ScorePlugin, pod, cluster, candidates: Sequence[tuple]) -> list | None:
+    """A score plugin's normalised scores for the candidates `(name, node, usage)`: its fast form, or its
+    readable form where it has none."""
+    if plugin.fast is not None:
+        return plugin.fast(pod, cluster, candidates)
+    return readable_scores(plugin, pod, cluster, [c[1] for c in candidates])
+
+
+@attrs.frozen
+class RankIndex:
+    """The fast form of a rank-minimising profile (the textbook one), as `kmodel.scheduler.index` keeps it: a
+    tournament tree per *spread group* of queued pods, whose leaves are `(count, pods on the node, name)`.
+
+    `group(pod, cluster)`: the pod's spread group (hashable), `count(group, node_name, cluster)`: the group's pods
+    counted on the node, `is_sibling(group, pod, cluster)`: whether binding `pod` adds one to that count (the
+    scheduler cache's assume), `reads_services(group)`: whether the group, or its counts, depend on the Services
+    (its trees are rebuilt when a Service changes). The rank these stand for is `Profile.rank`, which must be `(count, pods on the
+    node, node name)`; the differential tests check that the trees' root is the rank's argmin.
+    """
+
+    group: Callable[[Any, Any], Any]
+    count: Callable[[Any, str, Any], int]
+    is_sibling: Callable[[Any, Any, Any], bool]
+    reads_services: Callable[[Any], bool]
+
+
+def _compile_conjunction(filters: Sequence[FilterPlugin], name: str) -> Callable[[tuple, Any, Any], bool]:
+    """`name(shape, node, usage)`: every filter's fast form in order, each on its part of the shape, stopping at
+    the first rejection. Generated as one expression over the plugins' own functions (one call per filter, no
+    loop): this is the innermost test of every scheduling write."""
+    env: dict = {}
+    terms = []
+    for i, f in enumerate(filters):
+        env[f"f{i}"] = f.fast
+        terms.append(f"f{i}(shape[{i}], node, usage)")
+    body = " and ".join(terms) or "True"
+    exec(f"def {name}(shape, node, usage):\n    return {body}\n", env)  # noqa: S102 - from the filter count only
+    return env[name]
+
+
+def _compile_shape(filters: Sequence[FilterPlugin]) -> Callable[[Any], tuple]:
+    """`pod_shape(pod)`: the tuple of every filter's `shape(pod)`, in filter order."""
+    env: dict = {}
+    parts = []
+    for i, f in enumerate(filters):
+        env[f"s{i}"] = f.shape
+        parts.append(f"s{i}(pod)")
+    exec(f"def pod_shape(pod):\n    return ({', '.join(parts)}{',' if parts else ''})\n", env)  # noqa: S102
+    return env["pod_shape"]
 
 
 @attrs.frozen
@@ -58,13 +156,65 @@ class Profile:
 
     `filters` run in order; a node's rejection reasons are those of the first filter that rejects it (upstream
     RunFilterPlugins stops there). `scores` are (plugin, weight) pairs for a weighted-sum profile; `rank`, for
-    the textbook profile, is a key to minimise instead (the seed's lexicographic rule).
+    the textbook profile, is a key to minimise instead (the seed's lexicographic rule), and `rank_index` its fast
+    form (the index's trees), when it has one.
+
+    Built from the plugins' fast forms, for the engines' scheduler: `pod_shape(pod)` (every filter's part of the
+    pod), `feasible_for_shape(shape, node, usage)` (every filter's fast form: the bind guard, the trees, the
+    kubernetes pass) and `refit(shape, node, usage)` (the filters that read the node's pods: what the cache
+    re-checks when it assumes a pod). `fast` says whether every filter has a fast form (else the reference scan
+    schedules); `cache_refusal` why the scheduler cache cannot serve the profile (None: it can).
     """
 
     name: str
     filters: tuple[FilterPlugin, ...]
     scores: tuple[tuple[ScorePlugin, int], ...] = ()
     rank: Callable[[Any, Any, Any], tuple] | None = None
+    rank_index: RankIndex | None = None
+    fast: bool = attrs.field(init=False, eq=False, repr=False)
+    pod_shape: Callable[[Any], tuple] = attrs.field(init=False, eq=False, repr=False)
+    feasible_for_shape: Callable[[tuple, Any, Any], bool] = attrs.field(init=False, eq=False, repr=False)
+    refit: Callable[[tuple, Any, Any], bool] = attrs.field(init=False, eq=False, repr=False)
+    cache_refusal: str | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        fast = all(f.fast is not None for f in self.filters)
+        set_ = object.__setattr__
+        set_(self, "fast", fast)
+        set_(self, "pod_shape", _compile_shape(self.filters))
+        if fast:
+            set_(self, "feasible_for_shape", _compile_conjunction(self.filters, "feasible_for_shape"))
+            set_(self, "refit", _compile_refit(self.filters))
+        else:
+            set_(self, "feasible_for_shape", None)
+            set_(self, "refit", None)
+        set_(self, "cache_refusal", _cache_refusal(self))
+
+
+def _compile_refit(filters: Sequence[FilterPlugin]) -> Callable[[tuple, Any, Any], bool]:
+    """The conjunction of the filters whose answer reads the node's pods, each on its own part of the shape."""
+    env: dict = {}
+    terms = []
+    for i, f in enumerate(filters):
+        if f.reads_usage:
+            env[f"f{i}"] = f.fast
+            terms.append(f"f{i}(shape[{i}], node, usage)")
+    exec(f"def refit(shape, node, usage):\n    return {' and '.join(terms) or 'True'}\n", env)  # noqa: S102
+    return env["refit"]
+
+
+def _cache_refusal(profile: Profile) -> str | None:
+    """Why the scheduler cache (and the index's trees) cannot serve the profile, or None."""
+    if profile.rank is None or profile.rank_index is None:
+        return f"profile {profile.name!r} has no rank index (the cache serves rank-minimising profiles)"
+    missing = [f.name for f in profile.filters if f.fast is None]
+    if missing:
+        return f"profile {profile.name!r}: filter(s) {', '.join(missing)} have no fast form"
+    freed = [f.name for f in profile.filters if f.freed_by_assume]
+    if freed:
+        return (f"profile {profile.name!r}: filter(s) {', '.join(freed)} can admit a node once a pod is assumed "
+                "there, which the cache's argument excludes (a rejected node stays rejected)")
+    return None
 
 
 @attrs.frozen

@@ -42,8 +42,10 @@ from typing import NamedTuple
 import immutables
 
 from kmodel.objects import FAILED, SUCCEEDED, Pod
+from kmodel.scheduler import reference
+from kmodel.scheduler.framework import ScheduleResult, fast_scores, tie_break
+from kmodel.scheduler.profiles import PROFILES
 
-TEXTBOOK = "textbook"
 _TERMINAL = (SUCCEEDED, FAILED)  # Pod.terminal
 INF = (math.inf,)
 EMPTY = immutables.Map()
@@ -158,82 +160,24 @@ class TextbookIndex(NamedTuple):
     groups: immutables.Map
 
 
-def shape_of(pod: Pod) -> tuple:
-    """What the filters read from a pod: (cpu request, memory request, sorted nodeSelector items)."""
-    containers = pod.containers
-    if len(containers) == 1:
-        r = containers[0].requests
-        cpu, memory = r.cpu, r.memory
-    else:
-        cpu = memory = 0
-        for c in containers:
-            r = c.requests
-            cpu += r.cpu
-            memory += r.memory
-    return cpu, memory, (tuple(sorted(pod.node_selector.items())) if pod.node_selector else ())
+def profile_for(cluster):
+    """The cluster's profile when the index serves it (a rank-minimising profile whose every filter has a fast
+    form and which the cache's argument covers: `Profile.cache_refusal` is None), else None."""
+    profile = PROFILES.get(cluster.config.profile)
+    return profile if profile is not None and profile.cache_refusal is None else None
 
 
-def group_key(pod: Pod, cluster) -> tuple:
-    """The pod's group: (spread kind, spread key, cpu request, memory request, nodeSelector items).
-
-    Spread kind "owner" keys on the controller owner; "services" on the sorted names of the Services whose
-    selector matches the pod (the textbook rule's siblings of an unowned pod).
-    """
-    if pod.owner is not None:
-        return ("owner", pod.owner.key) + shape_of(pod)
-    return ("services", selecting_services(pod, cluster)) + shape_of(pod)
-
-
-def selecting_services(pod: Pod, cluster) -> tuple[str, ...]:
-    """Names of the Services with a selector that matches the pod, sorted (unmanaged Services select nothing,
-    SEMANTICS 26, 8.2)."""
-    out = []
-    for name, svc in cluster.services.items():
-        sel = svc.label_selector
-        if sel is not None and sel.matches(pod.labels):
-            out.append(name)
-    return tuple(sorted(out))
-
-
-def feasible_for_shape(cpu: int, memory: int, selector: tuple, node, usage) -> bool:
-    """The profile filters for a pod shape, in concrete integer form (the fast twin of `framework.feasible`;
-    the differential tests check that they agree): NodeUnschedulable, the not-ready taint, NodeAffinity's
-    nodeSelector, and NodeResourcesFit's pod count and requests (SEMANTICS 55)."""
-    if node.unschedulable or not node.ready:
-        return False
-    if selector:
-        labels = node.labels
-        for k, v in selector:
-            if labels.get(k) != v:
-                return False
-    if usage is None:
-        return node.max_pods >= 1 and (not cpu or cpu <= node.allocatable.cpu) and \
-            (not memory or memory <= node.allocatable.memory)
-    if usage.pods + 1 > node.max_pods:
-        return False
-    alloc, used = node.allocatable, usage.requested
-    if cpu and cpu > alloc.cpu - used.cpu:
-        return False
-    if memory and memory > alloc.memory - used.memory:
-        return False
-    return True
+def group_key(pod: Pod, cluster, profile=None) -> tuple:
+    """The pod's group: (its spread group, its shape), `RankIndex.group` and `Profile.pod_shape` of the index's
+    profile (the cluster's, unless given). Pods of one group get one answer at every node."""
+    if profile is None:
+        profile = PROFILES[cluster.config.profile]
+    return (profile.rank_index.group(pod, cluster), profile.pod_shape(pod))
 
 
 def group_count(gkey: tuple, node_name: str, cluster) -> int:
-    """Pods of the group's spread set counted on a node: bound and active (SEMANTICS 8.13's counting)."""
-    if gkey[0] == "owner":
-        return cluster.owner_node_counts.get(gkey[1], EMPTY).get(node_name, 0)
-    services = gkey[1]
-    if not services:
-        return 0
-    members = [cluster.service_members.get(s, EMPTY) for s in services]
-    n = 0
-    for pod_name in cluster.pods_by_node.get(node_name, EMPTY):
-        if any(pod_name in m for m in members):
-            pod = cluster.pods[pod_name]
-            if not pod.terminal and pod.deletion_timestamp is None:
-                n += 1
-    return n
+    """Pods of the group's spread set counted on a node (`RankIndex.count` of the cluster's profile)."""
+    return PROFILES[cluster.config.profile].rank_index.count(gkey[0], node_name, cluster)
 
 
 def leaf_key(gkey: tuple, node_name: str, cluster, position: int | None = None) -> tuple:
@@ -246,9 +190,11 @@ def leaf_key(gkey: tuple, node_name: str, cluster, position: int | None = None) 
     if node is None:
         return INF
     usage = cluster.node_usage.get(node_name)
-    if not feasible_for_shape(gkey[2], gkey[3], gkey[4], node, usage):
+    profile = PROFILES[cluster.config.profile]
+    if not profile.feasible_for_shape(gkey[1], node, usage):
         return INF
-    return (group_count(gkey, node_name, cluster), usage.pods if usage is not None else 0, node_name, position, node)
+    return (profile.rank_index.count(gkey[0], node_name, cluster), usage.pods if usage is not None else 0, node_name,
+            position, node)
 
 
 def _build_group_tree(index: TextbookIndex, gkey: tuple, cluster) -> tuple:
@@ -261,15 +207,17 @@ def _build_group_tree(index: TextbookIndex, gkey: tuple, cluster) -> tuple:
 # ---- the protocol ---------------------------------------------------------------------------------------------
 
 def build(cluster) -> TextbookIndex | None:
-    """The index of a cluster, from scratch. None for the kubernetes profile (it keeps no trees)."""
-    if cluster.config.profile != TEXTBOOK:
+    """The index of a cluster, from scratch. None for a profile it does not serve (`profile_for`: the kubernetes
+    profile keeps no trees)."""
+    profile = profile_for(cluster)
+    if profile is None:
         return None
     names = sorted(cluster.nodes)
     size = len(names)
-    index = TextbookIndex(TEXTBOOK, immutables.Map({n: i for i, n in enumerate(names)}), size,
+    index = TextbookIndex(profile.name, immutables.Map({n: i for i, n in enumerate(names)}), size,
                           max(size - 1, 0).bit_length(), EMPTY)
     for pod_name in cluster.unscheduled:
-        index = _enqueue(index, group_key(cluster.pods[pod_name], cluster), cluster)
+        index = _enqueue(index, group_key(cluster.pods[pod_name], cluster, profile), cluster)
     return index
 
 
@@ -395,7 +343,8 @@ def _bind_queued(index: TextbookIndex, cluster, gkey: tuple | None, node_name: s
         node = cluster.nodes.get(node_name)
         usage = cluster.node_usage.get(node_name)
         pods = usage.pods if usage is not None else 0
-        owner_counts = cluster.owner_node_counts
+        profile = PROFILES[index.profile]
+        feasible, count = profile.feasible_for_shape, profile.rank_index.count
     for key, group in groups.items():
         queued = group[1] - 1 if gkey is None or key == gkey else group[1]
         if not queued:
@@ -404,10 +353,8 @@ def _bind_queued(index: TextbookIndex, cluster, gkey: tuple | None, node_name: s
         if pos is None:
             tree = group[0]
         else:
-            if node is not None and feasible_for_shape(key[2], key[3], key[4], node, usage):
-                count = owner_counts.get(key[1], EMPTY).get(node_name, 0) if key[0] == "owner" else \
-                    group_count(key, node_name, cluster)
-                leaf = (count, pods, node_name, pos, node)
+            if node is not None and feasible(key[1], node, usage):
+                leaf = (count(key[0], node_name, cluster), pods, node_name, pos, node)
             else:
                 leaf = INF
             tree = update(group[0], pos, leaf)
@@ -434,20 +381,23 @@ def on_node(index: TextbookIndex | None, cluster, old, new) -> TextbookIndex | N
 
 
 def on_service(index: TextbookIndex | None, cluster) -> TextbookIndex | None:
-    """A Service was created, changed or removed: which Services select a queued unowned pod, and who its
-    siblings are, may have changed, so every "services" group is rebuilt from the queue. Owned pods' groups do
-    not depend on Services. O(queued unowned pods + services groups x n); Services change rarely."""
+    """A Service was created, changed or removed: the groups that read Services (`RankIndex.reads_services`:
+    for the textbook rank, an unowned pod's siblings are its Services' members) may have changed, so each of them
+    is rebuilt from the queue; the others do not depend on Services. O(queued pods + such groups x n); Services
+    change rarely."""
     if index is None:
         return None
+    rank_index = PROFILES[index.profile].rank_index
+    reads_services = rank_index.reads_services
     groups = index.groups
     for gkey in index.groups:
-        if gkey[0] == "services":
+        if reads_services(gkey[0]):
             groups = groups.delete(gkey)
     index = _with_groups(index, groups)
     for pod_name in cluster.unscheduled:
-        pod = cluster.pods[pod_name]
-        if pod.owner is None:
-            index = _enqueue(index, group_key(pod, cluster), cluster)
+        gkey = group_key(cluster.pods[pod_name], cluster)
+        if reads_services(gkey[0]):
+            index = _enqueue(index, gkey, cluster)
     return index
 
 
@@ -474,10 +424,11 @@ def equivalent_to_build(index: TextbookIndex | None, cluster) -> bool:
     queued, `build` gives a textbook index without groups, and `equivalent` holds against it exactly when `index`
     is a textbook index without groups: node positions are history, which `equivalent` does not compare (the
     structure rule's common case: a steady cluster)."""
-    if cluster.config.profile != TEXTBOOK:
+    profile = profile_for(cluster)
+    if profile is None:
         return index is None
     if not cluster.unscheduled:
-        return index is not None and index.profile == TEXTBOOK and not index.groups
+        return index is not None and index.profile == profile.name and not index.groups
     return equivalent(index, build(cluster))
 
 
@@ -514,102 +465,41 @@ def textbook_choice(cluster, pod: Pod) -> tuple | None:
     return None if best == INF else best
 
 
-def kubernetes_fast(cluster, pod: Pod):
-    """The kubernetes profile's exact choice in one pass (the result `reference.schedule` gives).
+def weighted_fast(cluster, pod: Pod):
+    """The exact choice of a weighted-sum profile (the kubernetes one) in one pass over the nodes per plugin, the
+    result `reference.schedule` gives, from the profile's plugins' fast forms: `Profile.feasible_for_shape` for
+    the filters, each score plugin's `fast` (or its readable form) for the normalised scores.
 
-    Bound: O(n + p) per pod, n nodes and p candidate sibling pods (the members of the smallest Service that
-    selects the pod, else every pod), against the reference's O(n x pods per node) through the plugin
-    framework. A sublinear index cannot be exact here: LeastAllocated and BalancedAllocation are ratios
-    against each node's own capacity, so their order over nodes depends on the pod's requests, and the
-    topology score is normalised by the minimum and maximum over the feasible set and weighted by
-    ln(feasible nodes + 2); a change to any node can change every node's normalised score. The plugins' integer
-    formulas (LeastAllocated) are inlined here without the logic shim (which costs an `is_symbolic` test per
-    operator), BalancedAllocation's float formula too; the topology raw score is the plugin's own function.
-    The differential tests hold this twin to `reference.schedule`.
+    Bound: O(n + p) per pod for the built-in plugins, n nodes and p candidate sibling pods (PodTopologySpread
+    counts the members of the smallest Service that selects the pod, else every pod), against the reference's
+    O(n x pods per node) through the readable forms. A sublinear index cannot be exact here: LeastAllocated and
+    BalancedAllocation are ratios against each node's own capacity, so their order over nodes depends on the
+    pod's requests, and the topology score is normalised by the minimum and maximum over the feasible set and
+    weighted by ln(feasible nodes + 2); a change to any node can change every node's normalised score. The
+    differential tests hold this pass to `reference.schedule`, and each fast form to its readable form.
     """
-    from kmodel.cluster import nonzero_requests
-    from kmodel.scheduler import reference
-    from kmodel.scheduler.framework import MAX_NODE_SCORE, ScheduleResult, tie_break
-    from kmodel.scheduler.plugins.node_resources_fit import CPU_WEIGHT, MEMORY_WEIGHT
-    from kmodel.scheduler.plugins.pod_topology_spread import ZONE, default_selector, raw_score, topology_weight
-    from kmodel.scheduler.profiles import KUBERNETES
-
-    (_, la_weight), (_, ba_weight), (_, spread_weight) = KUBERNETES.scores
-
-    gkey = group_key(pod, cluster)
-    cpu, memory, selector = gkey[2], gkey[3], gkey[4]
+    profile = PROFILES[cluster.config.profile]
+    if not profile.fast:
+        return reference.schedule(cluster, pod)
+    shape = profile.pod_shape(pod)
+    feasible = profile.feasible_for_shape
     usages = cluster.node_usage
     candidates = []
     for name, node in cluster.nodes.items():
         usage = usages.get(name)
-        if feasible_for_shape(cpu, memory, selector, node, usage):
+        if feasible(shape, node, usage):
             candidates.append((name, node, usage))
     if not candidates:
         return reference.schedule(cluster, pod)
     if len(candidates) == 1:
         return ScheduleResult(candidates[0][0], (), (candidates[0][0],))
-    nz = nonzero_requests(pod)
-    best_effort = cpu == 0 and memory == 0
-    totals = []
-    for name, node, usage in candidates:
-        alloc = node.allocatable
-        if usage is None:
-            u_nz_cpu = u_nz_mem = u_cpu = u_mem = 0
-        else:
-            u_nz_cpu, u_nz_mem = usage.nonzero_requested.cpu, usage.nonzero_requested.memory
-            u_cpu, u_mem = usage.requested.cpu, usage.requested.memory
-        # LeastAllocated (SEMANTICS 57; upstream noderesources/least_allocated.go `leastResourceScorer`):
-        # leastRequestedScore per resource, weighted mean, int64 division; a resource with allocatable 0 is
-        # left out of both sums, and the score is 0 when none is left (as `least_allocated_weighted`)
-        la_total = la_weights = 0
-        req, cap = u_nz_cpu + nz.cpu, alloc.cpu
-        if cap:
-            la_weights += CPU_WEIGHT
-            if req <= cap:
-                la_total += (cap - req) * MAX_NODE_SCORE // cap * CPU_WEIGHT
-        req, cap = u_nz_mem + nz.memory, alloc.memory
-        if cap:
-            la_weights += MEMORY_WEIGHT
-            if req <= cap:
-                la_total += (cap - req) * MAX_NODE_SCORE // cap * MEMORY_WEIGHT
-        total = la_weight * (la_total // la_weights) if la_weights else 0
-        if not best_effort:
-            # BalancedAllocation (SEMANTICS 58), as `balanced_score` computes it: float64 fractions capped at 1,
-            # resources with allocatable 0 skipped, std = |f1 - f2| / 2, int64((1 - std) * 100)
-            if alloc.cpu and alloc.memory:
-                f1 = min(1.0, float(u_cpu + cpu) / float(alloc.cpu))
-                f2 = min(1.0, float(u_mem + memory) / float(alloc.memory))
-                total += ba_weight * int((1 - abs((f1 - f2) / 2)) * float(MAX_NODE_SCORE))
-            else:
-                total += ba_weight * MAX_NODE_SCORE
-        totals.append(total)
-    spread = default_selector(pod, cluster)
-    if not spread.empty and not spread.is_nothing:
-        per_node: dict[str, int] = {}
-        pools = [cluster.service_members.get(n, EMPTY) for n in selecting_services(pod, cluster)]
-        pool = min(pools, key=len) if pools else cluster.pods
-        pods = cluster.pods
-        for pod_name in pool:
-            other = pods[pod_name]
-            where = other.node_name
-            if where is not None and not other.terminal and other.deletion_timestamp is None and \
-                    spread.matches(other.labels):
-                per_node[where] = per_node.get(where, 0) + 1
-        domains = {node.labels.get(ZONE, "") for _, node, _ in candidates}
-        zone_counts = dict.fromkeys(domains, 0)
-        for name, node in cluster.nodes.items():
-            value = node.labels.get(ZONE, "")
-            if value in zone_counts and all(node.labels.get(k) == v for k, v in selector):
-                zone_counts[value] += per_node.get(name, 0)
-        host_weight, zone_weight = topology_weight(len(candidates)), topology_weight(len(domains))
-        raw = []
-        for name, node, _ in candidates:
-            zone = node.labels.get(ZONE)
-            raw.append(raw_score(per_node.get(name, 0), host_weight,
-                                 None if zone is None else zone_counts[zone], zone_weight))
-        lo, hi = min(raw), max(raw)
-        for i, s in enumerate(raw):
-            totals[i] += spread_weight * (MAX_NODE_SCORE if hi == 0 else MAX_NODE_SCORE * (hi + lo - s) // hi)
+    totals = [0] * len(candidates)
+    for plugin, weight in profile.scores:
+        scores = fast_scores(plugin, pod, cluster, candidates)
+        if scores is None:
+            continue
+        for i, s in enumerate(scores):
+            totals[i] += weight * s
     best_total = max(totals)
     top = tuple(sorted(c[0] for c, t in zip(candidates, totals) if t == best_total))
     return ScheduleResult(tie_break(cluster.config.seed, pod.name, top), (), top)

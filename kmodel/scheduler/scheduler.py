@@ -3,8 +3,8 @@
 Events (actor CONTROLLER):
 - `SchedulerBindPod(pod, node)`: the Binding write, `spec.nodeName = node`. Enabled when the pod exists, is
   unbound, not terminal and not being deleted (the scheduler skips deleted pods), and the node exists and passes
-  the profile's filters (through `index.feasible_for_shape`, the integer twin of `framework.feasible` that the
-  differential tests hold to it; the guard is on the bind hot path). The guard does **not** ask for the best node: optimality is the invariant
+  the profile's filters (through their fast forms, `Profile.feasible_for_shape`, which the differential tests
+  hold to the readable `framework.feasible`; the guard is on the bind hot path). The guard does **not** ask for the best node: optimality is the invariant
   `schedule-least-loaded`'s to check, so a wrong choice is caught by a rule rather than hidden by a guard.
   Binding clears the recorded unschedulable reasons (PodScheduled becomes True).
 - `SchedulerMarkUnschedulable(pod, reasons)`: the PodScheduled=False/Unschedulable status write with the FitError
@@ -37,23 +37,24 @@ from kmodel.objects import Pod
 from kmodel.scheduler import cache as sched_cache
 from kmodel.scheduler import index as fast
 from kmodel.scheduler import reference
-from kmodel.scheduler.framework import ScheduleResult
-from kmodel.scheduler.profiles import PROFILES, TEXTBOOK, profile_of
+from kmodel.scheduler.framework import ScheduleResult, feasible
+from kmodel.scheduler.profiles import PROFILES, profile_of
 
 
 def choose_node(cluster: Cluster, pod: Pod) -> ScheduleResult:
-    """The scheduling decision for a pod through the fast path: O(1) for a queued pod under the textbook profile
-    (the group tree's root), one fused pass for kubernetes (`index.kubernetes_fast`). Unschedulable pods fall
-    back to the reference scan, which also gathers the rejection reasons."""
-    name = cluster.config.profile
-    if name not in PROFILES:
-        profile_of(cluster)  # raises the user error naming the known profiles
-    if name == TEXTBOOK.name:
+    """The scheduling decision for a pod through the fast path, built from the profile's plugins' fast forms:
+    O(1) for a queued pod under a rank profile the index serves (the textbook one: the group tree's root), one
+    pass per plugin for a weighted-sum profile (the kubernetes one: `index.weighted_fast`). Unschedulable pods,
+    and profiles whose plugins have no fast forms, go to the reference scan, which also gathers the rejection
+    reasons."""
+    profile = profile_of(cluster)  # an unknown name is the user error naming the known profiles
+    if profile.rank is None:
+        return fast.weighted_fast(cluster, pod)
+    if profile.cache_refusal is None:
         key = fast.textbook_choice(cluster, pod)
-        if key is None:
-            return reference.schedule(cluster, pod)
-        return ScheduleResult(key[2], (), (key[2],))
-    return fast.kubernetes_fast(cluster, pod)
+        if key is not None:
+            return ScheduleResult(key[2], (), (key[2],))
+    return reference.schedule(cluster, pod)
 
 
 def _compile_bound():
@@ -93,8 +94,10 @@ class SchedulerBindPod(Event):
         node = cluster.nodes.get(self.node)
         if node is None:
             return False
-        cpu, memory, selector = fast.shape_of(pod)  # type: ignore[arg-type]
-        return fast.feasible_for_shape(cpu, memory, selector, node, cluster.node_usage.get(self.node))
+        profile = PROFILES[cluster.config.profile]
+        if profile.fast:
+            return profile.feasible_for_shape(profile.pod_shape(pod), node, cluster.node_usage.get(self.node))
+        return feasible(profile, pod, node, cluster)
 
     def apply(self, cluster: Cluster) -> Cluster:
         return cluster.put_pod(bound(cluster.pods[self.pod], self.node))
@@ -160,7 +163,7 @@ def _walk_cache(cluster: Cluster) -> Iterator[Event]:
 def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     """One proposal per queued pod, each computed with the round's earlier binds assumed (module docstring)."""
     index = cluster.scheduler_index
-    if cluster.config.profile == TEXTBOOK.name and index is not None and index.profile == TEXTBOOK.name:
+    if index is not None and index.profile == cluster.config.profile:  # the index serves it: so does the cache
         return tuple(_walk_cache(cluster))
     return tuple(_walk(cluster, stop_at_bind=False))
 

@@ -169,20 +169,20 @@ def test_reproduction_picks_the_node_without_cpu_like_upstream():
     assert node_resources_fit.score(p, c.nodes["a"], c) == 98
     assert node_resources_fit.score(p, c.nodes["b"], c) == 97
     assert reference.schedule(c, p).top_nodes == ("a",)
-    assert index.kubernetes_fast(c, p) == reference.schedule(c, p)
+    assert index.weighted_fast(c, p) == reference.schedule(c, p)
 
 
 @pytest.mark.parametrize("cpu, memory", [(0, 0), (100, 0), (0, 256 * MiB), (500, 512 * MiB)])
 @pytest.mark.parametrize("alloc_a", [Resources(0, 16 * GiB), Resources(4000, 0), Resources(0, 0)])
 def test_fast_path_agrees_with_the_plugins_on_zero_allocatable(cpu, memory, alloc_a):
-    """`kubernetes_fast` inlines LeastAllocated and BalancedAllocation: same top set as the plugin framework,
+    """`weighted_fast` runs LeastAllocated's and BalancedAllocation's fast forms: same top set as the plugin framework,
     the node lacking a resource included as a candidate (a zero request is not checked by the filter)."""
     objs = [Node("a", allocatable=alloc_a), Node("b", allocatable=Resources(4000, 16 * GiB)),
             Node("c", allocatable=Resources(2000, 4 * GiB)),
             Pod("p", containers=(Container("c", requests=Resources(cpu, memory)),))]
     c = Cluster.from_objects(objs, config=Config(profile="kubernetes"))
     p = c.pods["p"]
-    assert index.kubernetes_fast(c, p) == reference.schedule(c, p)
+    assert index.weighted_fast(c, p) == reference.schedule(c, p)
 
 
 def test_check_cluster_passes_on_the_reproduction():

@@ -178,12 +178,12 @@ def test_kubernetes_fast_path_matches_reference_semantics_56_to_61(data):
 
 @given(st.data())
 def test_fast_feasibility_matches_framework_filters_semantics_55(data):
-    """`index.feasible_for_shape` (used by the trees and the bind guard) is the profile's `all_of` of filters."""
+    """`Profile.feasible_for_shape` (used by the trees and the bind guard) is the profile's `all_of` of filters."""
     node = data.draw(nodes("n"))
     bound = [Pod(f"b{i}", node_name="n", containers=(Container("c", requests=data.draw(requests)),))
              for i in range(data.draw(st.integers(0, 3)))]
     cluster = Cluster.from_objects([node] + bound)
     pod = data.draw(pods("p", Cluster.from_objects(CONTROLLERS)))
-    cpu, memory, selector = index.shape_of(pod)
-    expected = framework.feasible(profile_of(cluster), pod, node, cluster)
-    assert index.feasible_for_shape(cpu, memory, selector, node, cluster.node_usage.get("n")) == expected
+    profile = profile_of(cluster)
+    expected = framework.feasible(profile, pod, node, cluster)
+    assert profile.feasible_for_shape(profile.pod_shape(pod), node, cluster.node_usage.get("n")) == expected

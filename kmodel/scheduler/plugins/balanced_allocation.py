@@ -43,4 +43,21 @@ def score(pod, node, cluster, state=None) -> int:
                           usage.requested.memory + req.memory, node.allocatable.memory)
 
 
-PLUGIN = ScorePlugin(NAME, score, prepare)
+def scores_fast(pod, cluster, candidates) -> list[int] | None:
+    """Every candidate's `balanced_score` at once (`(name, node, usage)` triples), None for a best-effort pod."""
+    req = pod_requests(pod)
+    cpu, memory = req.cpu, req.memory
+    if cpu == 0 and memory == 0:
+        return None
+    out = []
+    for _, node, usage in candidates:
+        alloc = node.allocatable
+        if usage is None:
+            out.append(balanced_score(cpu, alloc.cpu, memory, alloc.memory))
+        else:
+            used = usage.requested
+            out.append(balanced_score(used.cpu + cpu, alloc.cpu, used.memory + memory, alloc.memory))
+    return out
+
+
+PLUGIN = ScorePlugin(NAME, score, prepare, fast=scores_fast)

@@ -23,4 +23,19 @@ def reasons(pod, node, cluster) -> tuple[str, ...]:
     return (REASON,)
 
 
-PLUGIN = FilterPlugin(NAME, fits, reasons)
+def shape(pod) -> tuple:
+    """What the filter reads of a pod: its nodeSelector, as sorted items."""
+    return tuple(sorted(pod.node_selector.items())) if pod.node_selector else ()
+
+
+def fits_fast(items: tuple, node, usage) -> bool:
+    """`fits` in plain Python on the pod's `shape` (the engines' form)."""
+    if items:
+        labels = node.labels
+        for k, v in items:
+            if labels.get(k) != v:
+                return False
+    return True
+
+
+PLUGIN = FilterPlugin(NAME, fits, reasons, fast=fits_fast, shape=shape)

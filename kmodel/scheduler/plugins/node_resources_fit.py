@@ -95,5 +95,66 @@ def score(pod, node, cluster, state=None) -> Int:
                            usage.nonzero_requested.memory + nz.memory, node.allocatable.memory)
 
 
-PLUGIN = FilterPlugin(NAME, fits, reasons)
-LEAST_ALLOCATED = ScorePlugin(NAME, score)
+# ---- the fast forms (the engines' scheduler; tests/unit/test_plugin_fast_forms.py holds them to the above) ----
+
+def shape(pod) -> tuple[int, int]:
+    """What the filter reads of a pod: its summed (cpu, memory) requests (`pod_requests`)."""
+    containers = pod.containers
+    if len(containers) == 1:
+        r = containers[0].requests
+        return r.cpu, r.memory
+    cpu = memory = 0
+    for c in containers:
+        r = c.requests
+        cpu += r.cpu
+        memory += r.memory
+    return cpu, memory
+
+
+def fits_fast(requests: tuple[int, int], node, usage) -> bool:
+    """`fits` in plain integers on the pod's `shape`: the pod count against maxPods, then each requested
+    resource against what is left."""
+    cpu, memory = requests
+    if usage is None:
+        return node.max_pods >= 1 and (not cpu or cpu <= node.allocatable.cpu) and \
+            (not memory or memory <= node.allocatable.memory)
+    if usage.pods + 1 > node.max_pods:
+        return False
+    alloc, used = node.allocatable, usage.requested
+    if cpu and cpu > alloc.cpu - used.cpu:
+        return False
+    return not (memory and memory > alloc.memory - used.memory)
+
+
+def least_allocated_fast(pod, cluster, candidates) -> list[int]:
+    """LeastAllocated's score for every candidate `(name, node, usage)`, as `least_allocated` computes it but in
+    plain int64-style integer arithmetic (no `kmodel.logic` shim): `leastRequestedScore` per resource with
+    allocatable > 0, their weighted mean, 0 when no resource is left."""
+    nz = nonzero_requests(pod)
+    out = []
+    for _, node, usage in candidates:
+        alloc = node.allocatable
+        if usage is None:
+            u_cpu = u_memory = 0
+        else:
+            used = usage.nonzero_requested
+            u_cpu, u_memory = used.cpu, used.memory
+        total = weights = 0
+        requested, capacity = u_cpu + nz.cpu, alloc.cpu
+        if capacity:
+            weights += CPU_WEIGHT
+            if requested <= capacity:
+                total += (capacity - requested) * MAX_NODE_SCORE // capacity * CPU_WEIGHT
+        requested, capacity = u_memory + nz.memory, alloc.memory
+        if capacity:
+            weights += MEMORY_WEIGHT
+            if requested <= capacity:
+                total += (capacity - requested) * MAX_NODE_SCORE // capacity * MEMORY_WEIGHT
+        out.append(total // weights if weights else 0)
+    return out
+
+
+# Assuming a pod on a node only takes room there: the filter re-checks it (reads_usage) and never admits a node
+# it rejected (freed_by_assume False).
+PLUGIN = FilterPlugin(NAME, fits, reasons, fast=fits_fast, shape=shape, reads_usage=True)
+LEAST_ALLOCATED = ScorePlugin(NAME, score, fast=least_allocated_fast)
