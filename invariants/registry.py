@@ -49,12 +49,14 @@ class Invariant:
     doc: str = ""
     rules: tuple[str, ...] = ()
     witness: str | None = None
-    profile: str | None = None  # a scheduler profile the rule speaks of, or None for all
+    profile: str | tuple[str, ...] | None = None  # the scheduler profile(s) the rule speaks of, or None for all
     applies: Callable[[Any], bool] | None = attrs.field(default=None, eq=False)  # SOMETIMES: can it be reached?
     reached_by: tuple[str, ...] = ()  # SOMETIMES: user requests that reach it where faults alone do not
 
     def applies_to(self, profile: str) -> bool:
-        return self.profile is None or self.profile == profile
+        if self.profile is None or self.profile == profile:
+            return True
+        return isinstance(self.profile, tuple) and profile in self.profile
 
 
 class UnknownInvariant(KeyError):
@@ -79,7 +81,7 @@ _catalog_loaded = False
 
 
 def invariant(name: str, kind: str = ALWAYS, rules: Iterable[str] = (), witness: str | None = None,
-              profile: str | None = None, applies: Callable[[Any], bool] | None = None,
+              profile: str | tuple[str, ...] | None = None, applies: Callable[[Any], bool] | None = None,
               reached_by: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Register `fn` as the invariant `name`. A duplicate name raises ValueError.
 

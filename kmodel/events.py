@@ -7,14 +7,15 @@ condition, and `apply(cluster)`, the next state. `step` checks the guard and app
 enabled raises `EventNotEnabled`, never a silent no-op.
 
 `enabled(cluster)` is Stateright's `actions()`: every event that could happen next. It is the union of the event
-sources that the actor modules register with `@event_source`, so a new event class reaches every engine (the
-Hypothesis machine, the explorer, settle) without edits elsewhere.
+sources that the actor modules register with `@event_source` (or through `kmodel.parts.register_controller`),
+each with its place in a fixed order, so a new event class reaches every engine (the Hypothesis machine, the
+explorer, settle) without edits elsewhere.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Iterator, NamedTuple
 
 from kmodel.errors import EventNotEnabled
 
@@ -43,62 +44,78 @@ class Event:
 
 EventSource = Callable[["Cluster"], Iterable[Event]]
 
-_SOURCES: list[tuple[str, str, EventSource]] = []
 
-# The modules that define events and register their sources; imported on first use.
-ACTOR_MODULES = (
-    "kmodel.user",
-    "kmodel.controllers.node_lifecycle",
-    "kmodel.controllers.garbage_collector",
-    "kmodel.controllers.replication",
-    "kmodel.scheduler.scheduler",
-    "kmodel.controllers.kubelet",
-    "kmodel.controllers.endpoints",
-    "kmodel.controllers.proxy",
-)
-_loaded = False
+class _Source(NamedTuple):
+    """A registered event source: `name`, `actor`, `fn`, and where it comes in `enabled`'s fixed order (`order`,
+    then `seq`, the order of registration)."""
+
+    name: str
+    actor: str
+    fn: EventSource
+    order: int
+    seq: int
 
 
-def event_source(name: str, actor: str) -> Callable[[EventSource], EventSource]:
-    """Register a function that lists the events of one actor that are enabled in a cluster."""
+_SOURCES: list[_Source] = []
+_SEQ = [0]
+DEFAULT_ORDER = 100  # a source that does not say: after the built-in ones (orders 10 to 80)
+
+
+def event_source(name: str, actor: str, order: int = DEFAULT_ORDER) -> Callable[[EventSource], EventSource]:
+    """Register a function that lists the events of one actor that are enabled in a cluster. `order` places it
+    in `enabled`'s fixed order (sources of one order in registration order), so that runs are reproducible
+    whatever order the modules were imported in."""
 
     def register(fn: EventSource) -> EventSource:
-        if any(n == name for n, _, _ in _SOURCES):
+        if any(s.name == name for s in _SOURCES):
             raise ValueError(f"event source {name!r} is already registered")
-        _SOURCES.append((name, actor, fn))
+        _SEQ[0] += 1
+        _SOURCES.append(_Source(name, actor, fn, order, _SEQ[0]))
+        _SORTED.clear()
         return fn
 
     return register
 
 
+def unregister_source(name: str) -> _Source:
+    """Remove a registered source (a test's own), returning its entry for `restore_source`."""
+    for i, s in enumerate(_SOURCES):
+        if s.name == name:
+            del _SOURCES[i]
+            _SORTED.clear()
+            return s
+    raise KeyError(name)
+
+
+def restore_source(entry: _Source) -> None:
+    """Put back a source `unregister_source` removed, at its old place in the order."""
+    if any(s.name == entry.name for s in _SOURCES):
+        raise ValueError(f"event source {entry.name!r} is already registered")
+    _SOURCES.append(entry)
+    _SORTED.clear()
+
+
+def source_modules() -> set[str]:
+    """The modules of every registered source."""
+    return {s.fn.__module__ for s in _SOURCES}
+
+
 def load_actors() -> None:
-    global _loaded
-    if not _loaded:
-        for mod in ACTOR_MODULES:
-            importlib.import_module(mod)
-        _loaded = True
+    """Import every registered part of the model (`kmodel.parts.load`)."""
+    importlib.import_module("kmodel.parts").load()
 
 
-def _source_order(entry: tuple[str, str, EventSource]) -> tuple[int, int]:
-    """Built-in sources in ACTOR_MODULES order, whatever order their modules were imported in, then users'
-    sources in registration order: `enabled` must list events in one order for runs to be reproducible."""
-    module = entry[2].__module__
-    rank = ACTOR_MODULES.index(module) if module in ACTOR_MODULES else len(ACTOR_MODULES)
-    return rank, _SOURCES.index(entry)
-
-
-_SORTED: dict = {}  # (the registered sources, the actors wanted) -> their sources in order
+_SORTED: dict = {}  # the actors wanted -> their sources in order
 
 
 def sources(actors: Iterable[str] = ACTORS) -> list[tuple[str, str, EventSource]]:
+    """The registered sources of these actors as (name, actor, fn), in their fixed order."""
     load_actors()
     wanted = frozenset(actors)
-    key = (tuple(_SOURCES), wanted)
-    found = _SORTED.get(key)
+    found = _SORTED.get(wanted)
     if found is None:
-        if len(_SORTED) >= 64:
-            _SORTED.clear()
-        found = _SORTED[key] = sorted((s for s in _SOURCES if s[1] in wanted), key=_source_order)
+        found = _SORTED[wanted] = [(s.name, s.actor, s.fn) for s in
+                                   sorted((s for s in _SOURCES if s.actor in wanted), key=lambda s: (s.order, s.seq))]
     return list(found)
 
 

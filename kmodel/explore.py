@@ -87,6 +87,7 @@ import attrs
 
 import invariants
 from invariants.registry import Violation
+from kmodel import parts
 from kmodel.allocation import few_collections
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
@@ -95,21 +96,14 @@ from kmodel.events import CONTROLLER, FAULT, USER, Event, load_actors, sources
 __all__ = [
     "ExploreConfig", "ExploreResult", "Counterexample", "ExploreError", "Fingerprinter", "explore",
     "check_with_explorer", "fault_classes", "user_event_classes", "parse_event_names", "witness_requests",
-    "FAULT_GROUPS", "SETTLE_RULE", "SYMMETRY_MODES",
+    "SETTLE_RULE", "SYMMETRY_MODES",
 ]
 
 SETTLE_RULE = "settle-reaches-quiescence"
 SYMMETRY_MODES = ("full", "pods", "off")
 
-# Named groups for `--faults` (class names of FAULT events).
-FAULT_GROUPS: dict[str, tuple[str, ...]] = {
-    "node": ("NodeCrash", "NodeRecover"),
-    "probes": ("LivenessProbeSucceeds", "LivenessProbeFails", "ReadinessProbeSucceeds", "ReadinessProbeFails",
-               "StartupProbeSucceeds", "StartupProbeFails"),
-    "hooks": ("PostStartHookSucceeds", "PostStartHookFails", "PreStopHookCompletes", "PreStopHookFails"),
-    "exits": ("ContainerExits",),
-    "time": ("Tick",),
-}
+# The kinds whose names each symmetry mode forgets (what a tie hook is told, `kmodel.parts.Tie`).
+_ANONYMOUS = {"full": frozenset(("Node", "Pod")), "pods": frozenset(("Pod",)), "off": frozenset()}
 
 
 class ExploreError(KModelError):
@@ -151,7 +145,7 @@ def parse_event_names(spec: str | Iterable[str] | None, actor: str, field: str =
     comma-separated string or an iterable, to a set of event class names. An unknown name is an ExploreError
     naming the field and listing what is known."""
     known = fault_classes() if actor == FAULT else user_event_classes()
-    groups = FAULT_GROUPS if actor == FAULT else {}
+    groups = parts.fault_groups() if actor == FAULT else {}
     if spec is None:
         return frozenset()
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
@@ -676,9 +670,6 @@ class _Search:
 
     def __init__(self, initial: Cluster, cfg: ExploreConfig, mode: str, rule_names, check_stable: bool,
                  progress) -> None:
-        from kmodel.controllers import replication
-        from kmodel.scheduler import scheduler
-
         self.initial = initial
         self.cfg = cfg
         self.mode = mode
@@ -699,8 +690,8 @@ class _Search:
         self.convergence = 0
         self.pruned = {"depth": 0, "pods": 0, "restarts": 0, "clock": 0}
         self.event_counts: dict[str, int] = {}
-        self._bind = scheduler.SchedulerBindPod
-        self._delete = replication.ReplicaSetDeletePods
+        self._ties = parts.tie_hooks() if mode != "off" else {}
+        self._anonymous = _ANONYMOUS[mode]
         self._sources = self._event_sources()
         self._origin = 0
         self._settle_log: list[Event] = []
@@ -714,19 +705,22 @@ class _Search:
         out = []
         for _name, actor, fn in sources():
             if actor == CONTROLLER:
-                out.append((fn, None))
+                out.append((fn, None, True))
             elif allowed.get(actor):
-                out.append((fn, frozenset(allowed[actor])))
+                out.append((fn, frozenset(allowed[actor]), False))
         return out
 
     def successors(self, cluster: Cluster) -> list[Event]:
         """`kmodel.events.enabled` restricted to the allowed fault and user events (guards checked here, so
         applying them needs no second check)."""
         out = []
-        for fn, only in self._sources:
+        proposed = False
+        for fn, only, controller in self._sources:
             for event in fn(cluster):
                 if (only is None or type(event) in only) and event.guard(cluster):
                     out.append(event)
+                    proposed = proposed or controller
+        self.controllers_proposed = proposed  # some controller's source offered an event (the idle shortcut)
         return out
 
     def _outside(self, after: Cluster, before: Cluster) -> str | None:
@@ -793,66 +787,49 @@ class _Search:
 
     # ---- the symmetry guard ---------------------------------------------------------------------------------
     def _guard(self, before: Cluster, event: Event) -> None:
-        t = type(event)
-        if t is self._bind:
-            self._guard_bind(before, event)
-        elif t is self._delete:
-            self._guard_scale_down(before, event)
-
-    def _guard_bind(self, before: Cluster, event) -> None:
-        from kmodel.scheduler import framework, reference
-        from kmodel.scheduler.profiles import profile_of
-
-        pod = before.pods[event.pod]
-        profile = profile_of(before)
-        if profile.rank is not None:
-            if self.mode != "full":
-                return  # node names are kept: the name tie-break is exact
-            ranks = {}
-            for name, node in before.nodes.items():
-                if framework.feasible(profile, pod, node, before):
-                    ranks[name] = tuple(profile.rank(pod, node, before))[:-1]
-            if not ranks:
-                return
-            best = min(ranks.values())
-            tied = [n for n, r in ranks.items() if r == best]
-        else:
-            tied = list(reference.schedule(before, pod).top_nodes)
-        if len(tied) < 2:
+        """Ask the event's tie hook (`kmodel.parts.register_ties`) where a name or age decided, and refuse the
+        reduction when the objects it decided among are not interchangeable under this mode's fingerprint."""
+        hook = self._ties.get(type(event))
+        if hook is None:
             return
-        if self.mode == "pods":
-            raise _SymmetryBroken(f"the kubernetes profile's tie-break among {tied} reads the pod name "
-                                  f"(binding {event.pod}, SEMANTICS 61)")
-        profiles = self.fp.node_profiles(before)
-        if len({profiles[n] for n in tied}) > 1:
-            raise _SymmetryBroken(f"binding {event.pod}: the node name decides among tied nodes {sorted(tied)} that "
-                                  "are not interchangeable (SEMANTICS 60, 61)")
+        anonymous = self._anonymous
+        for tie in hook(before, event, anonymous):
+            members = sorted(tie.chosen | tie.passed)
+            what = tie.what
+            if tie.kind not in anonymous:
+                if tie.reads_pod_name and "Pod" in anonymous:
+                    raise _SymmetryBroken(f"{what}: the tie-break among {members} reads the pod name ({tie.why})")
+                continue
+            if tie.kind == "Node":
+                profiles = self.fp.node_profiles(before)
+                if len({profiles[n] for n in members}) > 1:
+                    raise _SymmetryBroken(f"{what}: the node name decides among tied nodes {members} that are not "
+                                          f"interchangeable ({tie.why})")
+            elif tie.kind == "Pod":
+                self._guard_pods(before, tie, what)
+            else:
+                raise _SymmetryBroken(f"{what}: a tie among {tie.kind} objects, which the symmetry reduction does "
+                                      "not know how to compare")
 
-    def _guard_scale_down(self, before: Cluster, event) -> None:
-        from kmodel.controllers.replication import deletion_order_key, is_claimed_active
-
-        ctl = before.controllers[event.controller]
-        claimed = [p for p in before.pods_owned_by(ctl.key) if is_claimed_active(ctl, p)]
-        deleted = set(event.pods)
-        profiles = self.fp.node_profiles(before) if self.mode == "full" else None
+    def _guard_pods(self, before: Cluster, tie, what: str) -> None:
+        """Every pod picked is interchangeable with every pod passed over: the same canonical key and the same
+        node, or (full mode) nodes of one canonical profile."""
+        profiles = self.fp.node_profiles(before) if "Node" in self._anonymous else None
+        pods = before.pods
 
         def same(a, b) -> bool:
-            ka, kb = self.fp.pod_key(before, a), self.fp.pod_key(before, b)
-            if ka != kb:
+            if self.fp.pod_key(before, a) != self.fp.pod_key(before, b):
                 return False
             if a.node_name == b.node_name:
                 return True
             return profiles is not None and a.node_name is not None and b.node_name is not None \
                 and profiles.get(a.node_name) == profiles.get(b.node_name)
 
-        keys = {p.name: deletion_order_key(p, 0, before.clock, before.next_uid)[:7] for p in claimed}
-        for d in claimed:
-            if d.name not in deleted:
-                continue
-            for k in claimed:
-                if k.name not in deleted and keys[d.name] == keys[k.name] and not same(d, k):
-                    raise _SymmetryBroken(f"{event.controller} scale-down: age or name decides between {d.name} "
-                                          f"and {k.name}, which are not interchangeable (SEMANTICS 34.8, 8.11)")
+        for d in sorted(tie.chosen):
+            for k in sorted(tie.passed):
+                if not same(pods[d], pods[k]):
+                    raise _SymmetryBroken(f"{what}: age or name decides between {d} and {k}, which are not "
+                                          f"interchangeable ({tie.why})")
 
     # ---- eventually-stable reconciliation -------------------------------------------------------------------
     def _observe(self, before: Cluster, event: Event, after: Cluster) -> None:
@@ -968,25 +945,19 @@ class _Search:
         return tuple(events), None
 
     def _idle_shortcut_valid(self) -> bool:
-        """Every controller that settle runs is a registered event source, so a state whose sources propose no
-        controller event is one where a controller round applies nothing."""
-        from kmodel.settle import controllers
-
+        """Every controller that settle runs offers its proposals as a registered event source (what
+        `parts.register_controller` does, with the contract that a controller whose proposals are empty
+        reconciles to nothing), so a state whose sources propose no controller event is one where a controller
+        round applies nothing."""
         registered = {fn for _n, actor, fn in sources() if actor == CONTROLLER}
-        wrapped = {getattr(fn, "__wrapped__", None) for fn in registered}
-        for _name, reconcile in controllers():
-            module = __import__(reconcile.__module__, fromlist=["_proposals"])
-            source = getattr(module, "_proposals", None)
-            if source not in registered and reconcile not in registered and reconcile not in wrapped:
-                return False
-        return True
+        return all(part.proposals in registered for part in parts.controllers())
 
     # ---- BFS ------------------------------------------------------------------------------------------------
     def run(self) -> dict:
         cfg = self.cfg
         started = time.perf_counter()
         fingerprint = self.fp
-        guarded = (self._bind, self._delete) if self.mode != "off" else ()  # the decisions `_guard` checks
+        guarded = tuple(self._ties)  # the decisions `_guard` checks
         bounded = cfg.max_pods is not None or cfg.max_clock is not None or cfg.max_restarts is not None
         check_stable = self.check_stable
         max_depth = cfg.max_depth
@@ -1020,7 +991,7 @@ class _Search:
                 continue
             successors = self.successors(cluster)
             if check_stable:
-                idle = idle_shortcut and not any(e.actor == CONTROLLER for e in successors)
+                idle = idle_shortcut and not self.controllers_proposed
                 self.liveness(cluster, state_fp, idx, idle)
             for event in successors:
                 after = event.apply(cluster)

@@ -1,7 +1,7 @@
 """Run the controllers to quiescence, fairly, with a bound (DESIGN principle 3).
 
-`settle` is the fair controller schedule of the STABLE rules: in a fixed round-robin order every controller
-proposes its writes against the current state and they are applied (each re-checked against its guard, since an
+`settle` is the fair controller schedule of the STABLE rules: in a fixed round-robin order every registered
+controller (`kmodel.parts`, a user's included) proposes its writes against the current state and they are applied (each re-checked against its guard, since an
 earlier write in the round may have made it stale). When a whole round proposes nothing, the environment gets a
 turn: in the `healthy` environment (faults have stopped) pending hooks complete and probes report success, as a
 healthy application would; only when that too is quiet does time pass, straight to the next timer (back-off,
@@ -16,30 +16,18 @@ cluster grows.
 
 from __future__ import annotations
 
-import functools
-from types import ModuleType
 from typing import Callable
 
 import attrs
 
+from kmodel import parts
 from kmodel.cluster import Cluster
 from kmodel.events import Event
 
 
-@functools.cache
-def _round_modules() -> tuple[tuple[str, ModuleType], ...]:
-    """The controllers' modules in round order, imported on first use (they import modules that import this one)."""
-    from kmodel.controllers import endpoints, garbage_collector, kubelet, node_lifecycle, replication
-    from kmodel.scheduler import scheduler
-
-    return (("node-lifecycle", node_lifecycle), ("garbage-collector", garbage_collector),
-            ("replication", replication), ("scheduler", scheduler), ("kubelet", kubelet), ("endpoints", endpoints))
-
-
 def controllers() -> tuple[tuple[str, Callable[[Cluster], tuple[Event, ...]]], ...]:
-    """The controllers in their fixed round-robin order. Each `reconcile` is read from its module at every call,
-    so a decision patched into a module (as the bug-catching tests do) is the one that runs."""
-    return tuple((name, module.reconcile) for name, module in _round_modules())
+    """The registered controllers (`kmodel.parts`) in their fixed round-robin order, as (name, reconcile)."""
+    return tuple((part.name, part.reconcile) for part in parts.controllers())
 
 
 @attrs.frozen
@@ -76,17 +64,18 @@ def controller_round(cluster: Cluster, observe: Observer | None = None) -> tuple
 
 def environment_step(cluster: Cluster, healthy: bool, observe: Observer | None = None
                      ) -> tuple[Cluster, list[Event]]:
-    """The environment's turn once controllers are quiet: healthy hooks and probes, else time passes."""
-    kubelet = dict(_round_modules())["kubelet"]
+    """The environment's turn once controllers are quiet: the registered healthy environment (hooks complete,
+    probes succeed), else the clock's event lets time pass."""
     applied: list[Event] = []
     if healthy:
-        for event in kubelet.healthy_environment(cluster):
-            if event.guard(cluster):
-                cluster = _apply(cluster, event, applied, observe)
+        for part in parts.environment():
+            for event in part.healthy(cluster):
+                if event.guard(cluster):
+                    cluster = _apply(cluster, event, applied, observe)
         if applied:
             return cluster, applied
-    tick = kubelet.Tick()
-    if tick.guard(cluster):
+    tick = parts.clock()
+    if tick is not None and tick.guard(cluster):
         return _apply(cluster, tick, applied, observe), applied
     return cluster, applied
 

@@ -29,6 +29,7 @@ from typing import Any, Iterable, Iterator
 import attrs
 import immutables
 
+from kmodel import parts
 from kmodel.errors import KModelError
 
 __all__ = ["Trace", "TraceError", "ReplayStep", "encode", "decode", "encode_cluster", "decode_cluster", "load",
@@ -133,10 +134,8 @@ def _event_classes() -> dict[str, type]:
 def _resolve(name: str, cache: dict[str, type]) -> type:
     if name in cache:
         return cache[name]
-    from kmodel import events
-
     module_name, _, qualname = name.rpartition(".")
-    allowed = set(_MODEL_MODULES) | set(events.ACTOR_MODULES)
+    allowed = set(_MODEL_MODULES) | parts.modules()
     cls = None
     if module_name in allowed:
         try:

@@ -306,7 +306,7 @@ def _pod_requests(cluster: Cluster, pod: Pod) -> tuple[Event, ...]:
     return events
 
 
-@event_source("user", USER)
+@event_source("user", USER, order=10)
 def user_requests(cluster: Cluster):
     """A finite palette of user requests enabled in `cluster` (see the module docstring), in name order so that
     runs are reproducible whatever the hash seed."""
@@ -327,7 +327,7 @@ TEARDOWN = "user-teardown"  # the source of the requests that end the scenario's
 CREATIONS = ("CreatePod", "CreateService", "CreateController", "AddNode")  # requests no palette offers
 
 
-@event_source(TEARDOWN, USER)
+@event_source(TEARDOWN, USER, order=10)
 def teardown_requests(cluster: Cluster):
     """Deleting each controller, each Service and each Node object that exists, in name order."""
     for key in sorted(cluster.controllers):

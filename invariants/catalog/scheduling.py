@@ -14,7 +14,7 @@ from kmodel.scheduler import scheduler as _scheduler
 
 
 @invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
-           witness="sometimes-spread-over-nodes")
+           witness="sometimes-spread-over-nodes", profile=oracle.PROFILES)
 @for_events("SchedulerBindPod")
 def schedule_least_loaded(before, event, after):
     """A bind picks one of the best feasible nodes as the independent oracle states the cluster's profile
@@ -39,7 +39,8 @@ def _scores_note(decision, node: str) -> str:
     return ""
 
 
-@invariant("bind-only-to-feasible-node", kind=TRANSITION, rules=("55",), witness="sometimes-spread-over-nodes")
+@invariant("bind-only-to-feasible-node", kind=TRANSITION, rules=("55",), witness="sometimes-spread-over-nodes",
+           profile=oracle.PROFILES)
 @for_events("SchedulerBindPod")
 def bind_only_to_feasible_node(before, event, after):
     """A bind's node passes upstream's filters for the pod as the oracle states them (NodeUnschedulable, the
@@ -53,7 +54,7 @@ def bind_only_to_feasible_node(before, event, after):
 
 
 @invariant("unschedulable-only-when-infeasible", kind=TRANSITION, rules=("55",),
-           witness="sometimes-pod-unschedulable")
+           witness="sometimes-pod-unschedulable", profile=oracle.PROFILES)
 @for_events("SchedulerMarkUnschedulable")
 def unschedulable_only_when_infeasible(before, event, after):
     """The scheduler marks a pod unschedulable only when the oracle finds no feasible node for it."""
@@ -67,7 +68,8 @@ def unschedulable_only_when_infeasible(before, event, after):
 _PENDING = pod_fact(lambda p: p.node_name is None and not p.terminal and p.deletion_timestamp is None)
 
 
-@invariant("pending-only-when-infeasible", kind=STABLE, rules=("55", "61"), witness="sometimes-pod-unschedulable")
+@invariant("pending-only-when-infeasible", kind=STABLE, rules=("55", "61"), witness="sometimes-pod-unschedulable",
+           profile=oracle.PROFILES)
 def pending_only_when_infeasible(cluster):
     """Once the cluster is quiescent (the scheduler has run on every queued pod), no pod waits unbound while
     the oracle finds a feasible node for it: the scheduler acts on every pod some node can take."""

@@ -80,6 +80,8 @@ SYSTEM_DEFAULT_CONSTRAINTS = ((3, HOSTNAME), (5, ZONE))  # (maxSkew, topologyKey
 
 SUCCEEDED, FAILED = "Succeeded", "Failed"
 
+PROFILES = ("textbook", "kubernetes")  # the upstream profiles this oracle states; a user's profile is theirs
+
 
 # ---- 1. plain formulas ----------------------------------------------------------------------------------------
 

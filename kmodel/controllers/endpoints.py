@@ -37,9 +37,10 @@ import attrs
 
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
-from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.events import CONTROLLER, Event
 from kmodel.logic import Bool, all_of, any_of, eq, implies, ne, not_
 from kmodel.objects import EndpointAddress, EndpointPort, Endpoints, Pod, Service, ServicePort
+from kmodel.parts import register_controller
 
 
 class UnknownService(KModelError):
@@ -289,6 +290,4 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(EndpointsSync(name) for name in stale_services(cluster))
 
 
-@event_source("endpoints", CONTROLLER)
-def _proposals(cluster: Cluster) -> tuple[Event, ...]:
-    return reconcile(cluster)
+CONTROLLER_PART = register_controller("endpoints", reconcile, order=70)

@@ -25,8 +25,9 @@ import attrs
 
 from kmodel.cluster import Cluster
 from kmodel.controllers.replication import api_delete_pod
-from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.events import CONTROLLER, Event
 from kmodel.objects import Pod
+from kmodel.parts import register_controller
 
 
 def owner_missing(cluster: Cluster, pod: Pod) -> bool:
@@ -117,6 +118,4 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(out)
 
 
-@event_source("garbage-collector", CONTROLLER)
-def _proposals(cluster: Cluster):
-    return reconcile(cluster)
+CONTROLLER_PART = register_controller("garbage-collector", reconcile, order=30)

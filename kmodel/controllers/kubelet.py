@@ -54,6 +54,7 @@ import immutables
 from kmodel.cluster import Cluster, shared_pod
 from kmodel.errors import InvalidObject
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
+from kmodel.parts import register_clock, register_controller, register_environment, register_fault_group
 from kmodel.records import compile_replace
 from kmodel.logic import Bool, Int, all_in, all_of, any_in, any_of, eq, ite, le, min_, ne, not_
 from kmodel.objects import (
@@ -702,9 +703,7 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(out)
 
 
-@event_source("kubelet", CONTROLLER)
-def _proposals(cluster: Cluster):
-    return reconcile(cluster)
+CONTROLLER_PART = register_controller("kubelet", reconcile, order=60)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -976,7 +975,7 @@ def probe_moves(state: ProbeState, success: bool, probe: Probe) -> bool:
     return moves
 
 
-@event_source("kubelet-faults", FAULT)
+@event_source("kubelet-faults", FAULT, order=60)
 def kubelet_faults(cluster: Cluster) -> Iterator[Event]:
     for pod in kubelet_pods(cluster):
         yield from pod_faults(pod)
@@ -1000,7 +999,7 @@ def pod_faults(pod: Pod) -> tuple[Event, ...]:
     return events
 
 
-@event_source("clock", FAULT)
+@event_source("clock", FAULT, order=60)
 def time_passes(cluster: Cluster) -> Iterator[Event]:
     yield Tick()
 
@@ -1023,3 +1022,13 @@ def healthy_environment(cluster: Cluster) -> tuple[Event, ...]:
                 if c.probe(kind) is not None and s.probe(kind).result is not True:
                     out.append(PROBE_EVENTS[kind, True](pod.name, c.name))
     return tuple(e for e in out if e.guard(cluster))
+
+
+register_environment("kubelet", healthy_environment, order=60)
+register_clock(Tick)
+register_fault_group("probes", LivenessProbeSucceeds, LivenessProbeFails, ReadinessProbeSucceeds, ReadinessProbeFails,
+                     StartupProbeSucceeds, StartupProbeFails, order=60)
+register_fault_group("hooks", PostStartHookSucceeds, PostStartHookFails, PreStopHookCompletes, PreStopHookFails,
+                     order=60)
+register_fault_group("exits", ContainerExits, order=60)
+register_fault_group("time", Tick, order=60)

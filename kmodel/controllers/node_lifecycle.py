@@ -17,6 +17,7 @@ import attrs
 
 from kmodel.cluster import Cluster
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
+from kmodel.parts import register_controller, register_fault_group
 
 
 @attrs.frozen
@@ -104,13 +105,14 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(out)
 
 
-@event_source("node-lifecycle", CONTROLLER)
-def _proposals(cluster: Cluster):
-    return reconcile(cluster)
+CONTROLLER_PART = register_controller("node-lifecycle", reconcile, order=20)
 
 
-@event_source("node-faults", FAULT)
+@event_source("node-faults", FAULT, order=20)
 def node_faults(cluster: Cluster):
     for name in sorted(cluster.nodes):
         node = cluster.nodes[name]
         yield NodeCrash(node.name) if node.ready else NodeRecover(node.name)
+
+
+register_fault_group("node", NodeCrash, NodeRecover, order=20)

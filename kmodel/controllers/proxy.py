@@ -239,6 +239,6 @@ def routable_connections(cluster: Cluster) -> Iterator[RouteConnection]:
                 yield RouteConnection(name, port_key(service_port), endpoint.pod, endpoint.port)
 
 
-@event_source("proxy", USER)
+@event_source("proxy", USER, order=80)
 def _connections(cluster: Cluster) -> Iterator[Event]:
     return routable_connections(cluster)

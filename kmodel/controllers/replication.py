@@ -27,15 +27,17 @@ symbolically (DESIGN principle 4).
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Mapping, NamedTuple
 
 import attrs
 
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
-from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.events import CONTROLLER, Event
 from kmodel.logic import Int, max_, min_
 from kmodel.objects import PENDING, POD_RUNNING, UNKNOWN, Controller, OwnerRef, Pod, is_ready_pod
+from kmodel.parts import Tie, register_controller, register_ties
 
 BURST_REPLICAS = 500
 """`BurstReplicas`: at most this many creates or deletes per sync (SEMANTICS 30)."""
@@ -128,20 +130,17 @@ def claim_pods(cluster: Cluster, controller: Controller) -> Claim:
     - an orphan that matches: adopted (orphans are active here, so never terminating);
     - owned by anyone else, including an earlier controller of the same name with another uid: ignored.
 
-    Reads only the owner index and the orphan index, never every pod.
+    Reads only the owner index and the orphan index, never every pod. Each pod's case is `claim_state`, the one
+    decision the claim index (`Cluster.claimed_counts`, `adoptable`, `releasable`) is built from too.
     """
-    ref = owner_ref(controller)
-    selector = controller.label_selector
-    claimed: list[Pod] = []
-    release: list[Pod] = []
-    for pod in cluster.pods_owned_by(controller.key):
-        if pod.owner != ref or not is_active(pod):
-            continue
-        (claimed if selector.matches(pod.labels) else release).append(pod)
-    adopt = [pod for pod in cluster.orphan_pods() if is_active(pod) and selector.matches(pod.labels)]
+    cases: dict[int, list[Pod]] = {CLAIMED: [], TO_ADOPT: [], TO_RELEASE: []}
+    for pod in itertools.chain(cluster.pods_owned_by(controller.key), cluster.orphan_pods()):
+        case = claim_state(controller, pod)
+        if case != UNRELATED:
+            cases[case].append(pod)
     by_name = lambda p: p.name  # noqa: E731
-    return Claim(tuple(sorted(claimed, key=by_name)), tuple(sorted(adopt, key=by_name)),
-                 tuple(sorted(release, key=by_name)))
+    return Claim(tuple(sorted(cases[CLAIMED], key=by_name)), tuple(sorted(cases[TO_ADOPT], key=by_name)),
+                 tuple(sorted(cases[TO_RELEASE], key=by_name)))
 
 
 def claimed_active_count(cluster: Cluster, controller: Controller) -> int:
@@ -473,6 +472,31 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(sorted(writes, key=lambda e: isinstance(e, ReplicaSetCreatePods)))  # stable: key order kept
 
 
-@event_source("replication", CONTROLLER)
 def _proposals(cluster: Cluster):
     return tuple(_syncs(cluster))
+
+
+CONTROLLER_PART = register_controller("replication", reconcile, order=40, proposals=_proposals)
+
+
+def scale_down_ties(before: Cluster, event: ReplicaSetDeletePods, anonymous: frozenset[str]) -> tuple[Tie, ...]:
+    """The claimed active pods among which the scale-down's rank (SEMANTICS 34) fell back to age or name: pods
+    whose `deletion_order_key` agrees up to those steps, some deleted and some kept (SEMANTICS 34.8, 8.11)."""
+    if "Pod" not in anonymous:
+        return ()
+    ctl = before.controllers[event.controller]
+    claimed = [p for p in before.pods_owned_by(ctl.key) if is_claimed_active(ctl, p)]
+    deleted = set(event.pods)
+    groups: dict[tuple, list[str]] = {}
+    for p in claimed:
+        groups.setdefault(deletion_order_key(p, 0, before.clock, before.next_uid)[:7], []).append(p.name)
+    out = []
+    for names in groups.values():
+        chosen = frozenset(n for n in names if n in deleted)
+        passed = frozenset(names) - chosen
+        if chosen and passed:
+            out.append(Tie("Pod", chosen, passed, f"{event.controller} scale-down", "SEMANTICS 34.8, 8.11"))
+    return tuple(out)
+
+
+register_ties(ReplicaSetDeletePods, scale_down_ties)

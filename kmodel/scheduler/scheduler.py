@@ -32,8 +32,9 @@ from typing import Iterator
 import attrs
 
 from kmodel.cluster import Cluster
-from kmodel.events import CONTROLLER, Event, event_source
+from kmodel.events import CONTROLLER, Event
 from kmodel.objects import Pod
+from kmodel.parts import Tie, register_controller, register_ties
 from kmodel.scheduler import cache as sched_cache
 from kmodel.scheduler import index as fast
 from kmodel.scheduler import reference
@@ -168,7 +169,38 @@ def reconcile(cluster: Cluster) -> tuple[Event, ...]:
     return tuple(_walk(cluster, stop_at_bind=False))
 
 
-@event_source("scheduler", CONTROLLER)
 def _proposals(cluster: Cluster) -> tuple[Event, ...]:
     """The proposals up to and including the first bind (see the module docstring)."""
     return tuple(_walk(cluster, stop_at_bind=True))
+
+
+CONTROLLER_PART = register_controller("scheduler", reconcile, order=50, proposals=_proposals)
+
+
+def bind_ties(before: Cluster, event: SchedulerBindPod, anonymous: frozenset[str]) -> tuple[Tie, ...]:
+    """The nodes among which the bind's node was picked by name (a rank profile's last key, SEMANTICS 60) or by
+    the seeded tie-break, which reads the pod's name (a weighted profile, SEMANTICS 61): what the explorer's
+    symmetry guard must know (`kmodel.parts.Tie`). A rank profile breaks ties by the node name alone, so while
+    nodes keep their names (`"Node"` not in `anonymous`) there is nothing to say."""
+    pod = before.pods[event.pod]
+    profile = profile_of(before)
+    if profile.rank is not None:
+        if "Node" not in anonymous:
+            return ()
+        ranks = {name: tuple(profile.rank(pod, node, before))[:-1] for name, node in before.nodes.items()
+                 if feasible(profile, pod, node, before)}
+        if not ranks:
+            return ()
+        best = min(ranks.values())
+        tied = [n for n, r in ranks.items() if r == best]
+        why, reads_pod_name = "SEMANTICS 60", False
+    else:
+        tied = list(reference.schedule(before, pod).top_nodes)
+        why, reads_pod_name = "SEMANTICS 61", True
+    if len(tied) < 2:
+        return ()
+    return (Tie("Node", frozenset((event.node,)), frozenset(tied) - {event.node}, f"binding {event.pod}", why,
+                reads_pod_name),)
+
+
+register_ties(SchedulerBindPod, bind_ties)

@@ -14,10 +14,13 @@ that is not itself part of a memo's key (a constant, `exited_0`) is seen too.
 
 from __future__ import annotations
 
+import contextlib
+
 import attrs
 import pytest
 
 import invariants
+from kmodel import parts
 from kmodel.check import check_cluster
 from kmodel.cluster import Cluster
 from kmodel.controllers import kubelet, node_lifecycle
@@ -245,17 +248,23 @@ BUGS = [
     ("kubelet acting on a crashed node", ((kubelet, "kubelet_runs", lambda cluster, pod: pod.node_name is not None),
                                           (kubelet, "queued_pods", every_queued_pod)),
      TWO_NODES, "node", 5, "none", "kubelet-acts-only-on-ready-nodes"),
-    ("pods on a crashed node never marked not Ready", (node_lifecycle, "reconcile", mark_nothing_not_ready),
+    ("pods on a crashed node never marked not Ready", ("controller", "node-lifecycle", mark_nothing_not_ready),
      TWO_NODES, "node", 4, "none", "pods-on-lost-nodes-not-ready"),
 ]
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[b[0] for b in BUGS])
 def test_the_explorer_reports_each_bug_through_its_rule(bug, monkeypatch):
+    """A patch is (module, function, replacement), or ("controller", name, reconcile): a controller's decision
+    swapped through `kmodel.parts.swapped`."""
     _, patches, cluster, faults, depth, users, rule = bug
-    for module, name, value in (patches if isinstance(patches[0], tuple) else (patches,)):
-        monkeypatch.setattr(module, name, value)
-    result = explored(cluster, faults, depth, users)
+    with contextlib.ExitStack() as stack:
+        for module, name, value in (patches if isinstance(patches[0], tuple) else (patches,)):
+            if module == "controller":
+                stack.enter_context(parts.swapped(name, value))
+            else:
+                monkeypatch.setattr(module, name, value)
+        result = explored(cluster, faults, depth, users)
     broken = {v.rule for v in result.violations}
     assert rule in broken, f"{rule} not reported; reported: {sorted(broken)}"
 

@@ -8,11 +8,11 @@ import pytest
 
 import invariants
 from invariants.registry import unregister
+from kmodel import parts
 from kmodel import trace as tr
 from kmodel.check import CheckReport
 from kmodel.cluster import Cluster, Config
 from kmodel.controllers import endpoints as endpoints_controller
-from kmodel.controllers import replication
 from kmodel.controllers.kubelet import ReadinessProbeFails
 from kmodel.errors import KModelError
 from kmodel.events import step
@@ -413,26 +413,23 @@ def test_scheduler_choosing_the_most_loaded_node_is_found_in_two_steps(monkeypat
     assert v.events[1].node == "node-2"
 
 
-def test_stable_violation_ends_with_the_settle_run(monkeypatch):
+def test_stable_violation_ends_with_the_settle_run():
     """SEMANTICS 29: a replication controller that never creates pods leaves `replicas-converge` broken at
     quiescence; the counterexample is the initial state (depth 0) followed by the fair schedule, and replays."""
-    monkeypatch.setattr(replication, "reconcile", lambda cluster: ())
-    result = explore(tiny(), ExploreConfig(max_depth=1, faults="none"))
-    v = next(v for v in result.violations if v.rule == "replicas-converge")
-    assert v.kind == "stable" and v.depth == 0
-    trace = v.trace()
-    assert trace.settled and trace.engine == "explore"
-    assert tr.violated(tr.replay(trace), "replicas-converge") is not None
+    with parts.swapped("replication", lambda cluster: ()):
+        result = explore(tiny(), ExploreConfig(max_depth=1, faults="none"))
+        v = next(v for v in result.violations if v.rule == "replicas-converge")
+        assert v.kind == "stable" and v.depth == 0
+        trace = v.trace()
+        assert trace.settled and trace.engine == "explore"
+        assert tr.violated(tr.replay(trace), "replicas-converge") is not None
 
 
-def test_a_controller_that_never_quiesces_is_a_lasso(monkeypatch):
+def test_a_controller_that_never_quiesces_is_a_lasso():
     """A controller that toggles a pod label every round never lets the fair schedule quiesce: the explorer
     reports the lasso (the state, then the 2-step cycle) under `settle-reaches-quiescence`, and no convergence
-    bound. The trace replays to a state from which settle does not quiesce."""
-    import importlib
-
-    settle_module = importlib.import_module("kmodel.settle")  # `kmodel.settle` the attribute is the function
-    original = settle_module.controllers
+    bound. The trace replays to a state from which settle does not quiesce. The flapper is registered as any
+    user's controller is (`kmodel.parts.register_controller`)."""
 
     def flap(cluster):
         out = []
@@ -442,14 +439,17 @@ def test_a_controller_that_never_quiesces_is_a_lasso(monkeypatch):
         return tuple(out)
 
     start = settled(tiny())  # settled before the flapper exists
-    monkeypatch.setattr(settle_module, "controllers", lambda: original() + (("flapper", flap),))
-    result = explore(start, ExploreConfig(max_depth=1, faults="none"))
-    v = result.violations[0]
-    assert v.rule == SETTLE_RULE and v.kind == "lasso" and v.depth == 0
-    assert v.cycle_start == 0 and len(v.events) == 2
-    assert result.convergence_bound is None and result.verdict == "fail"
-    replayed = tr.replay(v.trace())
-    assert tr.violated(replayed, SETTLE_RULE) is not None
+    parts.register_controller("flapper", flap)
+    try:
+        result = explore(start, ExploreConfig(max_depth=1, faults="none"))
+        v = result.violations[0]
+        assert v.rule == SETTLE_RULE and v.kind == "lasso" and v.depth == 0
+        assert v.cycle_start == 0 and len(v.events) == 2
+        assert result.convergence_bound is None and result.verdict == "fail"
+        replayed = tr.replay(v.trace())
+        assert tr.violated(replayed, SETTLE_RULE) is not None
+    finally:
+        parts.unregister_controller("flapper")
 
 
 def test_idle_controllers_shortcut_changes_no_settle_outcome(monkeypatch):

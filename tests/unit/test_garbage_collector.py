@@ -151,9 +151,11 @@ def test_recreated_controller_does_not_inherit_the_old_pods_semantics_36_and_38(
 
 
 def test_gc_is_registered_as_a_controller_event_source():
-    from kmodel.events import CONTROLLER, _SOURCES
+    from kmodel import parts
+    from kmodel.events import CONTROLLER, sources
 
-    assert ("garbage-collector", CONTROLLER, gc._proposals) in _SOURCES
+    assert ("garbage-collector", CONTROLLER, gc.reconcile) in sources()
+    assert parts.controller("garbage-collector").proposals is gc.reconcile
 
 
 _OWNERS = st.sampled_from([None, MINE, GONE, OLD_UID])

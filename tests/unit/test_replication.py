@@ -500,9 +500,11 @@ def test_reconcile_orders_controllers_by_key_and_adopts_before_scaling_semantics
 
 
 def test_replication_is_registered_as_a_controller_event_source():
-    from kmodel.events import CONTROLLER, _SOURCES
+    from kmodel import parts
+    from kmodel.events import CONTROLLER, sources
 
-    assert ("replication", CONTROLLER, rc._proposals) in _SOURCES
+    assert ("replication", CONTROLLER, rc._proposals) in sources()
+    assert parts.controller("replication").reconcile is rc.reconcile
 
 
 # ---------------------------------------------------------------------------------------------------------------
