@@ -125,29 +125,36 @@ class RankIndex:
     reads_services: Callable[[Any], bool]
 
 
-def _compile_conjunction(filters: Sequence[FilterPlugin], name: str) -> Callable[[tuple, Any, Any], bool]:
-    """`name(shape, node, usage)`: every filter's fast form in order, each on its part of the shape, stopping at
-    the first rejection. Generated as one expression over the plugins' own functions (one call per filter, no
-    loop): this is the innermost test of every scheduling write."""
-    env: dict = {}
-    terms = []
-    for i, f in enumerate(filters):
-        env[f"f{i}"] = f.fast
-        terms.append(f"f{i}(shape[{i}], node, usage)")
-    body = " and ".join(terms) or "True"
-    exec(f"def {name}(shape, node, usage):\n    return {body}\n", env)  # noqa: S102 - from the filter count only
-    return env[name]
+def _conjunction(filters: Sequence[FilterPlugin], only_reading_usage: bool = False
+                 ) -> Callable[[tuple, Any, Any], bool]:
+    """`feasible(shape, node, usage)`: every filter's fast form in order (or only those that read the node's
+    pods), each on its part of the shape, stopping at the first rejection. A closure over the plugins' own
+    functions (compiled with this module, so the loop costs little beside the calls): the innermost test of
+    every scheduling write."""
+    steps = tuple((i, f.fast) for i, f in enumerate(filters) if f.reads_usage or not only_reading_usage)
+
+    def feasible(shape, node, usage) -> bool:
+        for i, fast in steps:
+            if not fast(shape[i], node, usage):
+                return False
+        return True
+
+    return feasible
 
 
-def _compile_shape(filters: Sequence[FilterPlugin]) -> Callable[[Any], tuple]:
-    """`pod_shape(pod)`: the tuple of every filter's `shape(pod)`, in filter order."""
-    env: dict = {}
-    parts = []
-    for i, f in enumerate(filters):
-        env[f"s{i}"] = f.shape
-        parts.append(f"s{i}(pod)")
-    exec(f"def pod_shape(pod):\n    return ({', '.join(parts)}{',' if parts else ''})\n", env)  # noqa: S102
-    return env["pod_shape"]
+def _shape(filters: Sequence[FilterPlugin]) -> Callable[[Any], tuple]:
+    """`pod_shape(pod)`: every filter's `shape(pod)` in filter order (None where a filter reads nothing of the
+    pod, without calling it)."""
+    size = len(filters)
+    shaped = tuple((i, f.shape) for i, f in enumerate(filters) if f.shape is not _reads_nothing)
+
+    def pod_shape(pod) -> tuple:
+        parts = [None] * size
+        for i, shape in shaped:
+            parts[i] = shape(pod)
+        return tuple(parts)
+
+    return pod_shape
 
 
 @attrs.frozen
@@ -181,26 +188,14 @@ class Profile:
         fast = all(f.fast is not None for f in self.filters)
         set_ = object.__setattr__
         set_(self, "fast", fast)
-        set_(self, "pod_shape", _compile_shape(self.filters))
+        set_(self, "pod_shape", _shape(self.filters))
         if fast:
-            set_(self, "feasible_for_shape", _compile_conjunction(self.filters, "feasible_for_shape"))
-            set_(self, "refit", _compile_refit(self.filters))
+            set_(self, "feasible_for_shape", _conjunction(self.filters))
+            set_(self, "refit", _conjunction(self.filters, only_reading_usage=True))
         else:
             set_(self, "feasible_for_shape", None)
             set_(self, "refit", None)
         set_(self, "cache_refusal", _cache_refusal(self))
-
-
-def _compile_refit(filters: Sequence[FilterPlugin]) -> Callable[[tuple, Any, Any], bool]:
-    """The conjunction of the filters whose answer reads the node's pods, each on its own part of the shape."""
-    env: dict = {}
-    terms = []
-    for i, f in enumerate(filters):
-        if f.reads_usage:
-            env[f"f{i}"] = f.fast
-            terms.append(f"f{i}(shape[{i}], node, usage)")
-    exec(f"def refit(shape, node, usage):\n    return {' and '.join(terms) or 'True'}\n", env)  # noqa: S102
-    return env["refit"]
 
 
 def _cache_refusal(profile: Profile) -> str | None:
