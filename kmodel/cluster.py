@@ -45,8 +45,17 @@ from kmodel.objects import (
     Resources,
     Service,
 )
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.objects import FAILED as _FAILED
 from kmodel.objects import SUCCEEDED as _SUCCEEDED
+from kmodel.usage import (  # noqa: F401 - re-exported: the state's usage index holds these values
+    DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
+    NodeUsage,
+    nonzero_requests,
+    pod_requests,
+    usage_of,
+)
 
 _TERMINAL_PHASES = frozenset((_SUCCEEDED, _FAILED))  # Pod.terminal
 
@@ -68,59 +77,6 @@ class Config:
     profile: str = TEXTBOOK
     seed: int = 0
     max_replicas: int = 5
-
-
-@attrs.frozen
-class NodeUsage:
-    """What the scheduler counts on a node: the summed requests and the number of bound, non-terminal pods."""
-
-    requested: Resources = Resources()
-    pods: int = 0
-    # LeastAllocated's NonZeroRequested: requests with the scheduler's defaults for missing ones (SEMANTICS 57)
-    nonzero_requested: Resources = Resources()
-
-
-# The scheduler's defaults for a container without a request (schedutil.DefaultMilliCPURequest and
-# DefaultMemoryRequest, SEMANTICS 57). The model cannot tell a missing request from an explicit 0: both count.
-DEFAULT_MILLI_CPU_REQUEST = 100
-DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
-
-
-def pod_requests(pod: Pod) -> Resources:
-    """`pod.requests` (the sum over its containers) without building intermediate values on the hot path."""
-    containers = pod.containers
-    if len(containers) == 1:
-        return containers[0].requests
-    cpu = memory = 0
-    for c in containers:
-        r = c.requests
-        cpu += r.cpu
-        memory += r.memory
-    return Resources(cpu, memory)
-
-
-def usage_of(pod: Pod) -> tuple[int, int, int, int]:
-    """(cpu, memory, non-zero cpu, non-zero memory) requested by the pod: `pod_requests` and `nonzero_requests`
-    in one pass, as plain ints (the bind hot path)."""
-    cpu = memory = nz_cpu = nz_memory = 0
-    for c in pod.containers:
-        r = c.requests
-        cpu += r.cpu
-        memory += r.memory
-        nz_cpu += r.cpu or DEFAULT_MILLI_CPU_REQUEST
-        nz_memory += r.memory or DEFAULT_MEMORY_REQUEST
-    return cpu, memory, nz_cpu, nz_memory
-
-
-def nonzero_requests(pod: Pod) -> Resources:
-    """The pod's requests as LeastAllocated counts them: each container's missing (zero) cpu or memory request
-    counts as 100m or 200 MiB (`schedutil.GetNonzeroRequests`, SEMANTICS 57)."""
-    cpu = memory = 0
-    for c in pod.containers:
-        r = c.requests
-        cpu += r.cpu or DEFAULT_MILLI_CPU_REQUEST
-        memory += r.memory or DEFAULT_MEMORY_REQUEST
-    return Resources(cpu, memory)
 
 
 def _set_add(m: immutables.Map, key: str, item: str) -> immutables.Map:
@@ -765,7 +721,7 @@ def _set_to(m: immutables.Map, key: str, items: list) -> immutables.Map:
 
 
 def _stored_entry(endpoints: Endpoints) -> tuple[bool, immutables.Map]:
-    canonical, entries = _endpoints.stored_entries(endpoints)
+    canonical, entries = endpoint_decisions.stored_entries(endpoints)
     return canonical, immutables.Map(entries)
 
 
@@ -897,7 +853,7 @@ _NONE: dict = {}  # an empty recomputed index (read-only, shared)
 def _entry_fns() -> tuple:
     """The decisions `_ENTRIES` remembers: `endpoints.endpoint_entry` and the `address_is_ready` it reads."""
     fns = _FNS.get("entries")
-    entry, ready = _endpoints.endpoint_entry, _endpoints.address_is_ready
+    entry, ready = endpoint_decisions.endpoint_entry, endpoint_decisions.address_is_ready
     if fns is None or fns[0] is not entry or fns[1] is not ready:
         fns = _FNS["entries"] = (entry, ready)
     return fns
@@ -1349,7 +1305,7 @@ _STORED: dict = {}  # id(endpoints) -> (endpoints, stored_entries, its answer)
 
 def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:
     """`endpoints.stored_entries`, remembered per Endpoints object."""
-    fn = _endpoints.stored_entries
+    fn = endpoint_decisions.stored_entries
     hit = _STORED.get(id(endpoints))
     if hit is not None and hit[0] is endpoints and hit[1] is fn:
         return hit[2]
@@ -1447,6 +1403,5 @@ _set_scheduler_index = Cluster.__dict__["scheduler_index"].__set__  # the slot w
 # The modules whose decisions define the work queues. Imported last: they import this module, and the queue
 # code reads their attributes at call time only (so a patched decision is seen too).
 from kmodel.scheduler import index as _sched_index  # noqa: E402  (index.py imports nothing from this module)
-from kmodel.controllers import endpoints as _endpoints  # noqa: E402
 from kmodel.controllers import kubelet as _kubelet  # noqa: E402
 from kmodel.controllers import replication as _replication  # noqa: E402

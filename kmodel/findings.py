@@ -186,12 +186,13 @@ def overlap_witness(a: Selector, b: Selector, prefer: Mapping[str, str] | None =
 
 
 def _overlap(a: Selector, b: Selector, prefer: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """`kmodel.labels.overlap` (the Z3 layer) first; when it finds nothing or cannot run, the exact enumeration
-    of `overlap_witness`. Either way the witness is concrete and checked against both selectors with the
-    concrete `matches` before it is reported."""
-    from kmodel import labels
-
-    decide = getattr(labels, "overlap", None)
+    """`invariants.smt.selectors.overlap` (the Z3 layer, imported here: z3 is heavy and optional for the rest)
+    first; when it finds nothing or cannot run, the exact enumeration of `overlap_witness`. Either way the witness
+    is concrete and checked against both selectors with the concrete `matches` before it is reported."""
+    try:
+        from invariants.smt.selectors import overlap as decide
+    except ImportError:  # no z3: the enumeration alone decides
+        decide = None
     if callable(decide):
         try:
             verdict = decide(a, b)

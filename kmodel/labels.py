@@ -49,7 +49,6 @@ __all__ = [
     "LabelView", "MappingView", "Requirement", "Selector",
     "parse_selector", "selector_from_label_selector", "selector_from_map", "convert_selector_to_labels_map",
     "selector_to_label_selector",
-    "overlap", "implies", "equivalent",
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1259,35 +1258,3 @@ def selector_to_label_selector(selector: Selector) -> dict[str, Any] | None:
     if exprs:
         out["matchExpressions"] = exprs
     return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Relations between selectors, decided by Z3 over `matches_view` (issue 5). z3 is imported only when one of these
-# is called, so importing kmodel never imports it.
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def overlap(a: Selector | str, b: Selector | str) -> dict[str, str] | None:
-    """A label set that both selectors match, or None when none does (SEMANTICS 15 to 20).
-
-    Exact for every label set: Everything and Nothing, absent keys under `!=`/`notin`, Gt/Lt bounds. The witness
-    is checked with the concrete `matches` before it is returned. Used to find controllers whose selectors
-    overlap and Services that select no controller's template. Selector text is parsed with `parse_selector`.
-    """
-    from invariants.smt import selectors as _smt_selectors
-
-    return _smt_selectors.overlap(a, b)
-
-
-def implies(a: Selector | str, b: Selector | str) -> bool:
-    """Every label set that `a` matches, `b` matches too (decided for all label sets by Z3)."""
-    from invariants.smt import selectors as _smt_selectors
-
-    return _smt_selectors.implies(a, b)
-
-
-def equivalent(a: Selector | str, b: Selector | str) -> bool:
-    """`a` and `b` match exactly the same label sets (decided for all label sets by Z3)."""
-    from invariants.smt import selectors as _smt_selectors
-
-    return _smt_selectors.equivalent(a, b)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kmodel import labels, objects, scenarios
 from kmodel.controllers import endpoints, garbage_collector, kubelet, replication
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.objects import Endpoints
 from kmodel.scheduler import reference
 from kmodel.scheduler import scheduler as scheduler_mod
@@ -51,7 +52,7 @@ def test_scheduler_picking_the_most_loaded_node(monkeypatch):
 
 
 def test_endpoints_ignoring_readiness(monkeypatch):
-    monkeypatch.setattr(endpoints, "address_is_ready", lambda pod_ready, publish_not_ready: True)
+    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: True)
     assert rules_broken(seed_clusters()) & {"readiness-removes-endpoint", "endpoints-match-ready-pods"}
 
 

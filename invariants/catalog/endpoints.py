@@ -10,6 +10,7 @@ from __future__ import annotations
 from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.controllers import endpoints as _endpoints_controller  # only its proposals, the actual side
+from kmodel.decisions import endpoints as _endpoint_decisions  # the decisions those proposals read
 from kmodel.objects import EndpointAddress, EndpointPort, Endpoints
 
 
@@ -391,9 +392,9 @@ def _proposed(cluster) -> frozenset:
     those of Services without a selector, which are `unmanaged-service-has-no-endpoints`'s (SEMANTICS 26, 8.2).
     Remembered per (services, pods, endpoints) maps, which the queue it reads is a function of, and the
     controller's functions installed now (a patched one is asked afresh)."""
-    ec = _endpoints_controller
-    fns = (ec.reconcile, ec.stale_services, ec.is_stale, ec.endpoint_entry, ec.address_is_ready,
-           ec.endpoint_membership, ec.should_be_in_endpoints, ec.resolve_target_port, ec.port_matches, ec.resolves)
+    ec, ed = _endpoints_controller, _endpoint_decisions
+    fns = (ec.reconcile, ec.stale_services, ec.is_stale, ed.endpoint_entry, ed.address_is_ready,
+           ed.endpoint_membership, ed.should_be_in_endpoints, ed.resolve_target_port, ed.port_matches, ed.resolves)
     services, pods, endpoints = cluster.services, cluster.pods, cluster.endpoints
     key = (id(services), id(pods), id(endpoints))
     hit = _PROPOSED.get(key)

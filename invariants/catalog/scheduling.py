@@ -6,7 +6,7 @@ from __future__ import annotations
 from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
 from invariants.oracles import scheduling as oracle
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
-from kmodel.cluster import NodeUsage
+from kmodel.usage import NodeUsage
 from kmodel.scheduler import framework as _framework
 from kmodel.scheduler import profiles as _profiles
 from kmodel.scheduler import reference as _reference

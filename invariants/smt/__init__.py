@@ -1,7 +1,7 @@
 """Z3 proofs over the model's own decision code (DESIGN principles 4 and 7; issue 5).
 
-Importing this package imports z3; `kmodel` itself never does (its `labels.overlap` and friends import this
-lazily). Modules:
+Importing this package imports z3; `kmodel` itself never does (its manifest findings import
+`invariants.smt.selectors` for selector overlaps, lazily). Modules:
 
 - `framework`: `@proof(name)`, verdicts `Proved` / `Counterexample(witness)` / `Inconclusive(reason)`,
   `ProofContext.check` (counterexamples are replayed through the concrete code), `run`.

@@ -32,6 +32,7 @@ import z3
 from invariants.smt.domains import Symbols, SymbolicPod, ValueDomain, bool_value
 from invariants.smt.framework import ProofContext, Verdict, combine, proof
 from kmodel.controllers import endpoints
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.objects import Service, ServicePort
 
 __all__ = ["SERVICE_SHAPES", "MAX_PODS", "membership_claims", "symbolic_pods", "replay_membership",
@@ -95,7 +96,7 @@ def _selected_concrete(pod: Any, service: Service) -> bool:
 def membership_claims(pod: SymbolicPod, service: Service) -> dict[str, Any]:
     """The per-pod claims for one Service, with the code's membership evaluated on the symbolic pod (its
     selection by the model's own `Selector.matches_view`, the claims' by `selected_spec`)."""
-    in_ready, in_not_ready = endpoints.endpoint_membership(pod, service,
+    in_ready, in_not_ready = endpoint_decisions.endpoint_membership(pod, service,
                                                            service.label_selector.matches_view(pod.labels))
     selected = selected_spec(pod, service)
     publish = service.publish_not_ready_addresses

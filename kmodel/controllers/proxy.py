@@ -33,7 +33,8 @@ from typing import Iterator
 import attrs
 
 from kmodel.cluster import Cluster
-from kmodel.controllers.endpoints import UnknownService, has_ip, resolve_target_port, service_or_error
+from kmodel.controllers.endpoints import UnknownService, service_or_error
+from kmodel.decisions.endpoints import has_ip, resolve_target_port
 from kmodel.errors import KModelError
 from kmodel.events import USER, Event, event_source
 from kmodel.logic import Bool, all_of, not_

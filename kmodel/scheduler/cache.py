@@ -33,7 +33,7 @@ from typing import Iterable, Iterator, NamedTuple
 import immutables
 
 from kmodel.allocation import few_collections
-from kmodel.cluster import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
+from kmodel.usage import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
 from kmodel.objects import Pod, Resources
 from kmodel.scheduler import index as fast
 from kmodel.scheduler.profiles import PROFILES, profile_named

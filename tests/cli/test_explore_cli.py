@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from invariants.registry import SOMETIMES, invariant, unregister
 from kmodel.cli import main
-from kmodel.controllers import endpoints as endpoints_controller
+from kmodel.decisions import endpoints as endpoint_decisions
 
 MANIFEST = """\
 apiVersion: v1
@@ -135,7 +135,7 @@ def test_stopping_at_max_states_is_inconclusive(tmp_path):
 def test_violation_exits_1_and_saves_a_replayable_trace(monkeypatch, tmp_path):
     """SEMANTICS 40, 42: an endpoints controller that ignores readiness is caught; the saved trace replays with
     `kmodel replay` and still breaks the rule (exit 1)."""
-    monkeypatch.setattr(endpoints_controller, "address_is_ready", lambda pod_ready, publish: True)
+    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
     traces = tmp_path / "traces"
     result = run("--scenario", "tiny", "--start", "initial", "--max-depth", "4", "--faults", "none",
                  "--output-format", "json", "--trace-dir", str(traces))
@@ -150,7 +150,7 @@ def test_violation_exits_1_and_saves_a_replayable_trace(monkeypatch, tmp_path):
 
 
 def test_text_output_shows_the_counterexample(monkeypatch, tmp_path):
-    monkeypatch.setattr(endpoints_controller, "address_is_ready", lambda pod_ready, publish: True)
+    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
     result = run("--scenario", "tiny", "--start", "initial", "--max-depth", "4", "--faults", "none",
                  "--trace-dir", str(tmp_path))
     assert result.exit_code == 1

@@ -26,7 +26,8 @@ from kmodel import cluster as cluster_mod
 from kmodel import scenarios
 from kmodel.check import FAIL, PASS, check_cluster
 from kmodel.cluster import Cluster, Config
-from kmodel.controllers import endpoints, proxy, replication
+from kmodel.controllers import proxy, replication
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.explore import ExploreConfig, explore
 from kmodel.logic import all_of, any_of, eq, not_
 from kmodel.objects import (Container, ContainerPort, Node, OwnerRef, Pod, PodTemplate, Probe, ReplicaSet,
@@ -111,34 +112,34 @@ def caught_by_machine(strategy, rule: str, examples: int = 60) -> set[str]:
 
 
 def _publish_inverted(mp):
-    mp.setattr(endpoints, "address_is_ready", lambda pod_ready, publish_not_ready: any_of(not_(publish_not_ready),
+    mp.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: any_of(not_(publish_not_ready),
                                                                                           pod_ready))
 
 
 def _terminating_kept(mp):
-    mp.setattr(endpoints, "should_be_in_endpoints",
+    mp.setattr(endpoint_decisions, "should_be_in_endpoints",
                lambda terminal, has_ip, terminating, include: all_of(not_(terminal), has_ip))
 
 
 def _not_ready_ignored(mp):
-    membership = endpoints.endpoint_membership
-    mp.setattr(endpoints, "endpoint_membership", lambda pod, svc, selected=True: (membership(pod, svc, selected)[0],
+    membership = endpoint_decisions.endpoint_membership
+    mp.setattr(endpoint_decisions, "endpoint_membership", lambda pod, svc, selected=True: (membership(pod, svc, selected)[0],
                                                                                    False))
 
 
 def _named_port_first_declared(mp):
-    original = endpoints.resolve_target_port
+    original = endpoint_decisions.resolve_target_port
 
     def first_port(pod, sp):
         if isinstance(sp.target, str):
             return next((p.container_port for c in pod.containers for p in c.ports), None)
         return original(pod, sp)
 
-    mp.setattr(endpoints, "resolve_target_port", first_port)
+    mp.setattr(endpoint_decisions, "resolve_target_port", first_port)
 
 
 def _numbered_port_must_be_declared(mp):
-    original = endpoints.resolve_target_port
+    original = endpoint_decisions.resolve_target_port
 
     def declared_only(pod, sp):
         if isinstance(sp.target, int):
@@ -146,11 +147,11 @@ def _numbered_port_must_be_declared(mp):
             return sp.target if sp.target in declared else None
         return original(pod, sp)
 
-    mp.setattr(endpoints, "resolve_target_port", declared_only)
+    mp.setattr(endpoint_decisions, "resolve_target_port", declared_only)
 
 
 def _protocol_ignored(mp):
-    mp.setattr(endpoints, "port_matches", lambda port, target, protocol: eq(port.name, target))
+    mp.setattr(endpoint_decisions, "port_matches", lambda port, target, protocol: eq(port.name, target))
 
 
 def _proxy_routes_not_ready(mp):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from kmodel import cluster as cluster_mod
+from kmodel import usage as usage_mod
 from kmodel.check import check_cluster
 from kmodel.cluster import Cluster, Config
 from kmodel.labels import Requirement, Selector
@@ -86,7 +86,7 @@ def least_allocated_weight_five(mp):
 
 
 def default_cpu_request_200m(mp):
-    mp.setattr(cluster_mod, "DEFAULT_MILLI_CPU_REQUEST", 200)
+    mp.setattr(usage_mod, "DEFAULT_MILLI_CPU_REQUEST", 200)
 
 
 def max_pods_off_by_one(mp):

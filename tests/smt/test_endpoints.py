@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from invariants.smt import endpoints as E
 from invariants.smt.domains import Symbols, evaluate
 from invariants.smt.framework import Counterexample, ProofContext, Proved
-from kmodel.controllers import endpoints
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.logic import all_of, any_of, not_
 from kmodel.objects import FAILED, PENDING, POD_RUNNING, SUCCEEDED, Container, ContainerPort, Pod
 
@@ -48,13 +48,13 @@ def test_symbolic_membership_agrees_with_desired_endpoints_semantics_39_40_43(se
     sym = Symbols("d.")
     [spod] = E.symbolic_pods(service, 1, sym)
     selected = service.label_selector.matches_view(spod.labels)
-    in_ready, in_not_ready = endpoints.endpoint_membership(spod, service, selected)
+    in_ready, in_not_ready = endpoint_decisions.endpoint_membership(spod, service, selected)
     subst = spod.substitution(pod)
     listed = E.replay_membership(service, [pod])[pod.name]
     assert evaluate(in_ready, subst) == listed["ready"]
     assert evaluate(in_not_ready, subst) == listed["not_ready"]
     assert evaluate(E.port_resolved_spec(spod, service), subst) == (
-        not service.ports or any(endpoints.resolve_target_port(pod, sp) is not None for sp in service.ports))
+        not service.ports or any(endpoint_decisions.resolve_target_port(pod, sp) is not None for sp in service.ports))
 
 
 def test_endpoints_membership_is_proved_for_20_pods_semantics_39_to_43():
@@ -72,7 +72,7 @@ def test_endpoints_membership_is_proved_for_20_pods_semantics_39_to_43():
     ("port_matches", lambda port, target, protocol: port.name == target, "port"),
 ])
 def test_wrong_membership_rules_give_counterexamples_that_replay(monkeypatch, attr, wrong, claim_word):
-    monkeypatch.setattr(endpoints, attr, wrong)
+    monkeypatch.setattr(endpoint_decisions, attr, wrong)
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)
     assert claim_word in verdict.witness["claim"] or claim_word == ""
@@ -80,7 +80,7 @@ def test_wrong_membership_rules_give_counterexamples_that_replay(monkeypatch, at
 
 
 def test_witness_pods_are_real_pods_of_a_real_cluster(monkeypatch):
-    monkeypatch.setattr(endpoints, "address_is_ready", lambda ready, publish: any_of(ready, not_(publish)))
+    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda ready, publish: any_of(ready, not_(publish)))
     verdict = E.service_membership(ctx(), E.SERVICE_SHAPES[0], count=3)
     assert isinstance(verdict, Counterexample)
     for pod in verdict.witness["pods"]:
@@ -97,14 +97,14 @@ def _drops_not_ready(original):
 
 def test_a_controller_that_never_lists_not_ready_addresses_is_caught_semantics_40(monkeypatch):
     """Every old claim is one-sided about notReadyAddresses; the converse and the exact claims are not."""
-    monkeypatch.setattr(endpoints, "endpoint_membership", _drops_not_ready(endpoints.endpoint_membership))
+    monkeypatch.setattr(endpoint_decisions, "endpoint_membership", _drops_not_ready(endpoint_decisions.endpoint_membership))
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)
     assert "not-ready" in verdict.witness["claim"] or "notReady" in verdict.witness["claim"]
 
 
 def test_publish_not_ready_addresses_dropping_terminating_pods_is_caught_semantics_39_8_4(monkeypatch):
-    monkeypatch.setattr(endpoints, "should_be_in_endpoints",
+    monkeypatch.setattr(endpoint_decisions, "should_be_in_endpoints",
                         lambda terminal, ip, terminating, include: all_of(not_(terminal), ip, not_(terminating)))
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)

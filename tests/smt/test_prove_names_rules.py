@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from kmodel.commands.prove import prove
-from kmodel.controllers import endpoints, kubelet, replication
+from kmodel.controllers import kubelet, replication
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.logic import all_of, any_of, eq, ite, le, min_, not_
 from kmodel.objects import ALWAYS, FAILED, ON_FAILURE, PENDING, POD_RUNNING, SUCCEEDED, ProbeState
 
@@ -63,7 +64,7 @@ BUGS = [
     (kubelet, "container_ready", ready_during_post_start, "container-ready", "container-ready-exact"),
     (replication, "replica_diff", lambda active, desired: desired - active, "replicas-converge",
      "replication-writes-exact-diff"),
-    (endpoints, "address_is_ready", lambda pod_ready, publish: pod_ready, "endpoints-membership",
+    (endpoint_decisions, "address_is_ready", lambda pod_ready, publish: pod_ready, "endpoints-membership",
      "endpoints-exact"),
 ]
 

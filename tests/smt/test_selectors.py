@@ -1,4 +1,4 @@
-"""Selector relations and identities in Z3 (invariants.smt.selectors, kmodel.labels.overlap/implies/equivalent):
+"""Selector relations and identities in Z3 (invariants.smt.selectors, invariants.smt.selectors.overlap/implies/equivalent):
 SEMANTICS 14 to 23. Differential tests run the symbolic encoding and the concrete matcher on the same label sets."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from invariants.smt import selectors as smt_selectors
 from invariants.smt.domains import DomainError, SymbolicLabels, ValueDomain, evaluate
 from invariants.smt.framework import Counterexample, ProofContext, Proved
-from kmodel import labels
 from kmodel.labels import (
     NOT_IN,
     MappingView,
@@ -43,7 +42,7 @@ def test_symbolic_matching_agrees_with_concrete_matching_semantics_15_to_19(sele
 
 @given(pool_selectors(), pool_selectors(), valid_label_sets)
 def test_overlap_is_complete_and_its_witness_is_matched_by_both_semantics_15_to_20(a, b, ls):
-    witness = labels.overlap(a, b)
+    witness = smt_selectors.overlap(a, b)
     if a.matches(ls) and b.matches(ls):
         assert witness is not None
     if witness is not None:
@@ -54,8 +53,8 @@ def test_overlap_is_complete_and_its_witness_is_matched_by_both_semantics_15_to_
 @given(pool_selectors(), pool_selectors(), valid_label_sets)
 def test_implies_has_no_concrete_counterexample_semantics_15_to_20(a, b, ls):
     if a.matches(ls) and not b.matches(ls):
-        assert not labels.implies(a, b)
-    if labels.equivalent(a, b):
+        assert not smt_selectors.implies(a, b)
+    if smt_selectors.equivalent(a, b):
         assert a.matches(ls) == b.matches(ls)
 
 
@@ -71,7 +70,7 @@ def test_every_value_has_an_exact_representative_semantics_15_to_18(selector, va
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# kmodel.labels.overlap / implies / equivalent, table-driven
+# invariants.smt.selectors.overlap / implies / equivalent, table-driven
 
 OVERLAP_CASES = [
     # (a, b, overlaps)
@@ -97,21 +96,21 @@ OVERLAP_CASES = [
 
 @pytest.mark.parametrize("a, b, overlaps", OVERLAP_CASES)
 def test_overlap_table_semantics_15_to_20(a, b, overlaps):
-    witness = labels.overlap(a, b)
+    witness = smt_selectors.overlap(a, b)
     assert (witness is not None) == overlaps
     if witness is not None:
         assert parse_selector(a).matches(witness) and parse_selector(b).matches(witness)
 
 
 def test_overlap_with_nothing_is_none_and_everything_overlaps_everything_semantics_20():
-    assert labels.overlap(Selector.nothing(), "") is None
-    assert labels.overlap(Selector.nothing(), Selector.nothing()) is None
-    assert labels.overlap(Selector.everything(), "app=web") == {"app": "web"}
-    assert labels.overlap("", "") == {}
+    assert smt_selectors.overlap(Selector.nothing(), "") is None
+    assert smt_selectors.overlap(Selector.nothing(), Selector.nothing()) is None
+    assert smt_selectors.overlap(Selector.everything(), "app=web") == {"app": "web"}
+    assert smt_selectors.overlap("", "") == {}
 
 
 def test_overlap_witness_is_minimal():
-    assert labels.overlap("app!=web", "tier=front") == {"tier": "front"}
+    assert smt_selectors.overlap("app!=web", "tier=front") == {"tier": "front"}
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -128,8 +127,8 @@ def test_overlap_witness_is_minimal():
     ("app!=web", "!app", False),
 ])
 def test_implies_table_semantics_15_to_18(a, b, expected):
-    assert labels.implies(a, b) is expected
-    assert labels.implies(Selector.nothing(), b) is True
+    assert smt_selectors.implies(a, b) is expected
+    assert smt_selectors.implies(Selector.nothing(), b) is True
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -143,7 +142,7 @@ def test_implies_table_semantics_15_to_18(a, b, expected):
     ("", Selector.nothing(), False),
 ])
 def test_equivalent_table_semantics_15_to_21(a, b, expected):
-    assert labels.equivalent(a, b) is expected
+    assert smt_selectors.equivalent(a, b) is expected
 
 
 def test_rc_map_selector_and_label_selector_are_equivalent_semantics_23():
@@ -151,12 +150,12 @@ def test_rc_map_selector_and_label_selector_are_equivalent_semantics_23():
 
     rc = ReplicationController(name="rc", selector={"app": "web", "tier": "front"})
     ls = selector_from_label_selector({"matchLabels": {"app": "web", "tier": "front"}})
-    assert labels.equivalent(rc.label_selector, ls)
+    assert smt_selectors.equivalent(rc.label_selector, ls)
 
 
 def test_wrong_argument_types_are_rejected():
     with pytest.raises(TypeError):
-        labels.overlap({"app": "web"}, "")  # type: ignore[arg-type]
+        smt_selectors.overlap({"app": "web"}, "")  # type: ignore[arg-type]
 
 
 def test_domain_refuses_values_it_was_not_built_for():

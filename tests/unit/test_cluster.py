@@ -312,7 +312,7 @@ def test_an_index_verified_once_is_still_compared_with_each_recomputation():
 from kmodel import cluster as cluster_module  # noqa: E402
 from kmodel import labels as labels_module  # noqa: E402
 from kmodel.cluster import DERIVED_INDEXES, NodeUsage  # noqa: E402
-from kmodel.controllers import endpoints as endpoints_controller  # noqa: E402
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.controllers import kubelet as kubelet_controller  # noqa: E402
 from kmodel.controllers import replication as replication_controller  # noqa: E402
 
@@ -339,7 +339,7 @@ def rich_cluster() -> Cluster:
     c = c.put_pod(pod("d", STATUSES[1], labels={"app": "db"}, owner=mine, node_name="n1", phase="Running",
                       pod_ip="10.0.0.4"))
     c = c.put_pod(pod("e", STATUSES[5], labels={"app": "web"}, node_name="n2", phase="Succeeded"))
-    ready, address = endpoints_controller.endpoint_entry(c.pods["a"], c.services["web"])
+    ready, address = endpoint_decisions.endpoint_entry(c.pods["a"], c.services["web"])
     assert ready
     return c.put_endpoints(Endpoints("web", addresses=(
         address, EndpointAddress("e", "10.0.0.5", "n2", (EndpointPort(None, 8080, "TCP"),)))))
@@ -468,8 +468,8 @@ def test_equal_facts_are_one_object():
     (replication_controller, "is_active", lambda pod: False, {"claimed_counts", "releasable", "adoptable"}),
     (replication_controller, "sync_due", lambda ctl, n, a, r: False, {"replication_queue"}),
     (labels_module.Selector, "matches", lambda self, labels: False, {"service_members", "pod_services"}),
-    (endpoints_controller, "endpoint_entry", lambda pod, svc: None, {"endpoint_mismatches"}),
-    (endpoints_controller, "address_is_ready", lambda ready, publish: not ready, {"endpoint_mismatches"}),
+    (endpoint_decisions, "endpoint_entry", lambda pod, svc: None, {"endpoint_mismatches"}),
+    (endpoint_decisions, "address_is_ready", lambda ready, publish: not ready, {"endpoint_mismatches"}),
 ])
 def test_remembered_decisions_are_evaluated_afresh_when_patched(monkeypatch, module, attr, patched, expected):
     """The recomputation remembers decisions per object, keyed also by the decision functions: once a decision

@@ -8,19 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kmodel.cluster import Cluster
-from kmodel.controllers.endpoints import (
-    EndpointsSync,
-    UnknownService,
-    address_is_ready,
-    desired_endpoints,
-    endpoint_subsets,
-    is_not_ready_address,
-    is_ready_address,
-    is_stale,
-    reconcile,
-    resolve_target_port,
-    should_be_in_endpoints,
-)
+from kmodel.controllers.endpoints import EndpointsSync, UnknownService, desired_endpoints, endpoint_subsets, is_not_ready_address, is_ready_address, is_stale, reconcile
+from kmodel.decisions.endpoints import address_is_ready, resolve_target_port, should_be_in_endpoints
 from kmodel.errors import EventNotEnabled, KModelError
 from kmodel.events import step
 from kmodel.objects import (

@@ -12,7 +12,7 @@ from kmodel import parts
 from kmodel import trace as tr
 from kmodel.check import CheckReport
 from kmodel.cluster import Cluster, Config
-from kmodel.controllers import endpoints as endpoints_controller
+from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.controllers.kubelet import ReadinessProbeFails
 from kmodel.errors import KModelError
 from kmodel.events import step
@@ -371,7 +371,7 @@ def test_seed_with_node_probe_and_hook_faults_explored_completely():
 @pytest.fixture
 def endpoints_ignore_readiness(monkeypatch):
     """The broken endpoints controller of the invariants issue: every candidate is a ready address."""
-    monkeypatch.setattr(endpoints_controller, "address_is_ready", lambda pod_ready, publish: True)
+    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
 
 
 @pytest.mark.parametrize("symmetry", ["full", "off"])

@@ -13,7 +13,7 @@ this score is concrete only: the Z3 layer treats it as an uninterpreted input.
 
 from __future__ import annotations
 
-from kmodel.cluster import NodeUsage, pod_requests
+from kmodel.usage import NodeUsage, pod_requests
 from kmodel.scheduler.framework import MAX_NODE_SCORE, SKIP, ScorePlugin
 
 NAME = "NodeResourcesBalancedAllocation"

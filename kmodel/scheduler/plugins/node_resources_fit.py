@@ -20,7 +20,7 @@ score 0 in the weight sum, which SEMANTICS 8.12 describes; the model follows cur
 
 from __future__ import annotations
 
-from kmodel.cluster import NodeUsage, nonzero_requests, pod_requests
+from kmodel.usage import NodeUsage, nonzero_requests, pod_requests
 from kmodel.logic import Bool, Int, all_of, any_of, idiv, ite, le, lt, sum_of
 from kmodel.scheduler.framework import MAX_NODE_SCORE, FilterPlugin, ScorePlugin
 
