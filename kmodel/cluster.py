@@ -46,6 +46,7 @@ from kmodel.objects import (
     Service,
 )
 from kmodel.decisions import endpoints as endpoint_decisions
+from kmodel.decisions import replication as replication_decisions
 from kmodel.objects import FAILED as _FAILED
 from kmodel.objects import SUCCEEDED as _SUCCEEDED
 from kmodel.usage import (  # noqa: F401 - re-exported: the state's usage index holds these values
@@ -514,8 +515,8 @@ class Cluster:
             keys: Iterable[str] = controllers.keys()
         else:
             keys = {p.owner.key for p in (old, new) if p is not None}  # type: ignore[union-attr]
-        claim_state, due = _claim_memo, _replication.sync_due
-        unrelated, claimed, to_adopt = _replication.UNRELATED, _replication.CLAIMED, _replication.TO_ADOPT
+        claim_state, due = _claim_memo, replication_decisions.sync_due
+        unrelated, claimed, to_adopt = replication_decisions.UNRELATED, replication_decisions.CLAIMED, replication_decisions.TO_ADOPT
         for key in keys:
             ctl = controllers.get(key)
             if ctl is None:
@@ -599,7 +600,7 @@ class Cluster:
         if old is None or old.uid != controller.uid or old.label_selector != controller.label_selector:
             return c._resync_controller_index(key)
         if old.replicas != controller.replicas:
-            due = _replication.sync_due(controller, c.claimed_counts.get(key, 0), len(c.adoptable.get(key, EMPTY)),
+            due = replication_decisions.sync_due(controller, c.claimed_counts.get(key, 0), len(c.adoptable.get(key, EMPTY)),
                                         len(c.releasable.get(key, EMPTY)))
             object.__setattr__(c, "replication_queue", _flag(c.replication_queue, key, due))
         return c
@@ -652,7 +653,7 @@ class Cluster:
         counts = counts.set(key, n) if n else (counts.delete(key) if key in counts else counts)
         adopt = _set_to(adopt, key, to_adopt)
         release = _set_to(release, key, to_release)
-        due = ctl is not None and _replication.sync_due(ctl, n, len(to_adopt), len(to_release))
+        due = ctl is not None and replication_decisions.sync_due(ctl, n, len(to_adopt), len(to_release))
         return _evolve(self, claimed_counts=counts, adoptable=adopt, releasable=release,
                        replication_queue=_flag(rq, key, due), dangling_pods=dangling)
 
@@ -753,18 +754,18 @@ def _claims_of(cluster: Cluster, ctl: Controller, owned=None, orphans=None, clai
                ) -> tuple[int, list[str], list[str]]:
     """One controller's claim (`replication.claim_state` over its owner key's pods and the orphans; by default
     from the cluster's owner and orphan indexes)."""
-    claim_state = claim_state or _replication.claim_state
+    claim_state = claim_state or replication_decisions.claim_state
     n, adopt, release = 0, [], []
     if owned is None:
         owned, orphans = cluster.pods_by_owner.get(ctl.key, EMPTY), cluster.orphans
     for names in (owned, orphans):
         for pod_name in names:
             state = claim_state(ctl, cluster.pods[pod_name])
-            if state == _replication.CLAIMED:
+            if state == replication_decisions.CLAIMED:
                 n += 1
-            elif state == _replication.TO_ADOPT:
+            elif state == replication_decisions.TO_ADOPT:
                 adopt.append(pod_name)
-            elif state == _replication.TO_RELEASE:
+            elif state == replication_decisions.TO_RELEASE:
                 release.append(pod_name)
     return n, adopt, release
 
@@ -802,8 +803,8 @@ def _facts_table() -> list:
     table = _FACTS
     fns = table[0]
     if fns[0] is not _kubelet.has_work or fns[1] is not _kubelet.needs_environment or \
-            fns[2] is not _kubelet.pod_deadlines or fns[3] is not _replication.is_active:
-        table[:] = [(_kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines, _replication.is_active),
+            fns[2] is not _kubelet.pod_deadlines or fns[3] is not replication_decisions.is_active:
+        table[:] = [(_kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines, replication_decisions.is_active),
                     {}, []]
     return table
 
@@ -890,8 +891,8 @@ def _claim_fns() -> tuple:
     """The decisions `_CLAIMS` remembers: `replication.claim_state` (and the `is_active` and `Selector.matches` it
     reads) and `replication.sync_due`."""
     fns = _FNS.get("claims")
-    claim, active, matches, due = (_replication.claim_state, _replication.is_active, _labels.Selector.matches,
-                                   _replication.sync_due)
+    claim, active, matches, due = (replication_decisions.claim_state, replication_decisions.is_active, _labels.Selector.matches,
+                                   replication_decisions.sync_due)
     if fns is None or fns[0] is not claim or fns[1] is not active or fns[2] is not matches or fns[3] is not due:
         fns = _FNS["claims"] = (claim, active, matches, due)
     return fns
@@ -1103,8 +1104,8 @@ def _recompute(cluster: Cluster) -> tuple:
     release: dict = {}
     rq: dict = {}
     if controllers:
-        claimed_state, adopt_state = _replication.CLAIMED, _replication.TO_ADOPT
-        release_state = _replication.TO_RELEASE
+        claimed_state, adopt_state = replication_decisions.CLAIMED, replication_decisions.TO_ADOPT
+        release_state = replication_decisions.TO_RELEASE
         claim_fns = _claim_fns()
         for key, ctl in controllers.items():
             memo = _claims_of_controller(ctl, claim_fns)
@@ -1404,4 +1405,3 @@ _set_scheduler_index = Cluster.__dict__["scheduler_index"].__set__  # the slot w
 # code reads their attributes at call time only (so a patched decision is seen too).
 from kmodel.scheduler import index as _sched_index  # noqa: E402  (index.py imports nothing from this module)
 from kmodel.controllers import kubelet as _kubelet  # noqa: E402
-from kmodel.controllers import replication as _replication  # noqa: E402

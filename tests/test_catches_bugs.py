@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kmodel import labels, objects, scenarios
 from kmodel.controllers import endpoints, garbage_collector, kubelet, replication
+from kmodel.decisions import replication as replication_decisions
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.objects import Endpoints
 from kmodel.scheduler import reference
@@ -76,7 +77,7 @@ def test_notin_requiring_the_key(monkeypatch):
 
 
 def test_replication_counting_terminating_pods(monkeypatch):
-    monkeypatch.setattr(replication, "is_active", lambda pod: not pod.terminal)
+    monkeypatch.setattr(replication_decisions, "is_active", lambda pod: not pod.terminal)
     # Either symptom: a lost node's terminating pods are never replaced (convergence), or a sync's writes are
     # computed from a count that includes them (it deletes or creates more than the real diff), or, first of
     # all since it is checked on every state, the controller's sync is not due when FilterActivePods says it is.

@@ -8,6 +8,7 @@ import attrs
 from invariants.catalog.shared import changed_pods, for_events, per_object, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.controllers import replication as _replication_controller  # only its proposals, the actual side
+from kmodel.decisions import replication as _replication_decisions  # the decisions it reads
 
 BURST_REPLICAS = 500
 
@@ -332,9 +333,9 @@ def _proposing(cluster) -> frozenset:
     actual side). Which controllers propose is a function of the controllers and the pods (the clock and the uid
     counter only order a scale-down's victims), so it is remembered per (controllers, pods) pair of maps and the
     controller's decision functions installed now (a patched one is asked afresh)."""
-    rc = _replication_controller
-    fns = (rc.reconcile, rc._syncs, rc.sync_controller, rc.claim_state, rc.is_active, rc.sync_due, rc.burst_capped,
-           rc.replica_diff, rc.BURST_REPLICAS)
+    rc, rd = _replication_controller, _replication_decisions
+    fns = (rc.reconcile, rc._syncs, rc.sync_controller, rd.claim_state, rd.is_active, rd.sync_due, rd.burst_capped,
+           rd.replica_diff, rd.BURST_REPLICAS)
     return per_pair(_PROPOSING, cluster.controllers, cluster.pods,
                     lambda *_: frozenset(e.controller for e in rc.reconcile(cluster)), also=fns, limit=1_024)
 

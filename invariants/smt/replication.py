@@ -28,6 +28,7 @@ import z3
 from invariants.smt.domains import Symbols, int_value
 from invariants.smt.framework import ProofContext, Verdict, combine, proof
 from kmodel.controllers import replication
+from kmodel.decisions import replication as replication_decisions
 from kmodel.logic import all_of, implies, ite
 
 __all__ = ["sync_step", "convergence_lemmas", "replay_sync", "active_owned", "BURST"]
@@ -51,7 +52,7 @@ def sync_step(active: Any, desired: Any) -> tuple[Any, Any]:
     `sync_controller` turns a negative capped diff into `ReplicaSetCreatePods(-diff)` and a positive one into
     `ReplicaSetDeletePods` of `diff` claimed active pods, so the active count moves by exactly -diff.
     """
-    capped = replication.burst_capped(replication.replica_diff(active, desired))
+    capped = replication_decisions.burst_capped(replication_decisions.replica_diff(active, desired))
     return capped, active - capped
 
 
@@ -117,7 +118,7 @@ def convergence_lemmas(ctx: ProofContext) -> Verdict:
         def replay(w: dict[str, Any], name=name) -> bool:
             a, want = w["active"], w["desired"]
             if name.startswith("never"):  # the controller's own arithmetic, evaluated on the witness
-                return replication.burst_capped(replication.replica_diff(a, want)) > a
+                return replication_decisions.burst_capped(replication_decisions.replica_diff(a, want)) > a
             sync = replay_sync(a, want)
             after = sync["active_after"]
             d, d_after = abs(a - want), abs(after - want)

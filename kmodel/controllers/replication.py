@@ -33,13 +33,12 @@ from typing import Iterable, Mapping, NamedTuple
 import attrs
 
 from kmodel.cluster import Cluster
+from kmodel.decisions import replication as decisions
 from kmodel.errors import KModelError
 from kmodel.events import CONTROLLER, Event
-from kmodel.logic import Int, max_, min_
 from kmodel.objects import PENDING, POD_RUNNING, UNKNOWN, Controller, OwnerRef, Pod, is_ready_pod
 from kmodel.parts import Tie, register_controller, register_ties
 
-BURST_REPLICAS = 500
 """`BurstReplicas`: at most this many creates or deletes per sync (SEMANTICS 30)."""
 
 SLOW_START_INITIAL_BATCH_SIZE = 1
@@ -57,17 +56,6 @@ POD_PHASE_ORDINAL = {PENDING: 0, UNKNOWN: 1, POD_RUNNING: 2}
 
 # --------------------------------------------------------------------------------------------------------------
 # Decision arithmetic (concrete or symbolic)
-
-
-def replica_diff(active: Int, desired: Int) -> Int:
-    """`diff = len(filteredPods) - replicas` (SEMANTICS 29.4): positive is a surplus to delete, negative a
-    shortfall to create."""
-    return active - desired
-
-
-def burst_capped(diff: Int) -> Int:
-    """The diff with its magnitude capped at BurstReplicas = 500, sign kept (SEMANTICS 30)."""
-    return max_(min_(diff, BURST_REPLICAS), -BURST_REPLICAS)
 
 
 def slow_start_batches(n: int, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> tuple[int, ...]:
@@ -101,15 +89,9 @@ def is_claimed(controller: Controller, pod: Pod) -> bool:
     return pod.owner == owner_ref(controller) and controller.label_selector.matches(pod.labels)
 
 
-def is_active(pod: Pod) -> bool:
-    """`FilterActivePods`: not Succeeded or Failed, and not being deleted (SEMANTICS 29.2). Terminating pods are
-    not counted, so their replacements are created at once."""
-    return pod.active
-
-
 def is_claimed_active(controller: Controller, pod: Pod) -> bool:
     """A pod the controller counts towards its replicas (SEMANTICS 29.2, 36)."""
-    return is_active(pod) and is_claimed(controller, pod)
+    return decisions.is_active(pod) and is_claimed(controller, pod)
 
 
 class Claim(NamedTuple):
@@ -133,14 +115,14 @@ def claim_pods(cluster: Cluster, controller: Controller) -> Claim:
     Reads only the owner index and the orphan index, never every pod. Each pod's case is `claim_state`, the one
     decision the claim index (`Cluster.claimed_counts`, `adoptable`, `releasable`) is built from too.
     """
-    cases: dict[int, list[Pod]] = {CLAIMED: [], TO_ADOPT: [], TO_RELEASE: []}
+    cases: dict[int, list[Pod]] = {decisions.CLAIMED: [], decisions.TO_ADOPT: [], decisions.TO_RELEASE: []}
     for pod in itertools.chain(cluster.pods_owned_by(controller.key), cluster.orphan_pods()):
-        case = claim_state(controller, pod)
-        if case != UNRELATED:
+        case = decisions.claim_state(controller, pod)
+        if case != decisions.UNRELATED:
             cases[case].append(pod)
     by_name = lambda p: p.name  # noqa: E731
-    return Claim(tuple(sorted(cases[CLAIMED], key=by_name)), tuple(sorted(cases[TO_ADOPT], key=by_name)),
-                 tuple(sorted(cases[TO_RELEASE], key=by_name)))
+    return Claim(tuple(sorted(cases[decisions.CLAIMED], key=by_name)), tuple(sorted(cases[decisions.TO_ADOPT], key=by_name)),
+                 tuple(sorted(cases[decisions.TO_RELEASE], key=by_name)))
 
 
 def claimed_active_count(cluster: Cluster, controller: Controller) -> int:
@@ -149,30 +131,6 @@ def claimed_active_count(cluster: Cluster, controller: Controller) -> int:
     if cluster.controllers.get(controller.key) is controller:
         return cluster.claimed_counts.get(controller.key, 0)
     return sum(1 for pod in cluster.pods_owned_by(controller.key) if is_claimed_active(controller, pod))
-
-
-# What `claim_pods` makes of one pod for one controller (the claim index, `Cluster.claimed_counts`,
-# `Cluster.adoptable`, `Cluster.releasable`, keeps these per controller).
-UNRELATED, CLAIMED, TO_ADOPT, TO_RELEASE = 0, 1, 2, 3
-
-
-def claim_state(controller: Controller, pod: Pod) -> int:
-    """One pod's case in `claim_pods` (SEMANTICS 29.2, 36): CLAIMED, TO_ADOPT, TO_RELEASE or UNRELATED."""
-    if not is_active(pod):
-        return UNRELATED
-    owner = pod.owner
-    if owner is None:
-        return TO_ADOPT if controller.label_selector.matches(pod.labels) else UNRELATED
-    if owner.uid != controller.uid or owner.name != controller.name or owner.kind != controller.kind:
-        return UNRELATED
-    return CLAIMED if controller.label_selector.matches(pod.labels) else TO_RELEASE
-
-
-def sync_due(controller: Controller, claimed: int, to_adopt: int, to_release: int) -> bool:
-    """Whether a sync of the controller writes anything (`sync_controller` is non-empty): adoptions or releases
-    are due, or the capped diff is not 0. The replication queue (`Cluster.replication_queue`) holds exactly the
-    controllers for which this holds."""
-    return bool(to_adopt or to_release) or burst_capped(replica_diff(claimed, controller.replicas)) != 0
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -328,7 +286,7 @@ class ReplicaSetAdoptPod(Event):
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
         pod = cluster.pods.get(self.pod)
-        return (ctl is not None and pod is not None and pod.owner is None and is_active(pod)
+        return (ctl is not None and pod is not None and pod.owner is None and decisions.is_active(pod)
                 and ctl.label_selector.matches(pod.labels))
 
     def apply(self, cluster: Cluster) -> Cluster:
@@ -348,7 +306,7 @@ class ReplicaSetReleasePod(Event):
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
         pod = cluster.pods.get(self.pod)
-        return (ctl is not None and pod is not None and is_active(pod) and pod.owner == owner_ref(ctl)
+        return (ctl is not None and pod is not None and decisions.is_active(pod) and pod.owner == owner_ref(ctl)
                 and not ctl.label_selector.matches(pod.labels))
 
     def apply(self, cluster: Cluster) -> Cluster:
@@ -366,7 +324,7 @@ class ReplicaSetCreatePods(Event):
 
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
-        if ctl is None or not 1 <= self.count <= BURST_REPLICAS:
+        if ctl is None or not 1 <= self.count <= decisions.BURST_REPLICAS:
             return False
         return claimed_active_count(cluster, ctl) + self.count <= ctl.replicas
 
@@ -390,7 +348,7 @@ class ReplicaSetDeletePods(Event):
     def guard(self, cluster: Cluster) -> bool:
         ctl = cluster.controllers.get(self.controller)
         n = len(self.pods)
-        if ctl is None or not 1 <= n <= BURST_REPLICAS or len(set(self.pods)) != n:
+        if ctl is None or not 1 <= n <= decisions.BURST_REPLICAS or len(set(self.pods)) != n:
             return False
         for name in self.pods:
             pod = cluster.pods.get(name)
@@ -423,11 +381,11 @@ def sync_controller(cluster: Cluster, controller: Controller) -> tuple[Event, ..
     if adopt or release:
         return (tuple(ReplicaSetAdoptPod(key, name) for name in adopt)
                 + tuple(ReplicaSetReleasePod(key, name) for name in release))
-    diff = burst_capped(replica_diff(cluster.claimed_counts.get(key, 0), controller.replicas))
+    diff = decisions.burst_capped(decisions.replica_diff(cluster.claimed_counts.get(key, 0), controller.replicas))
     if diff < 0:
         return (ReplicaSetCreatePods(key, -diff),)
     if diff > 0:
-        claimed = [p for p in cluster.pods_owned_by(key) if claim_state(controller, p) == CLAIMED]
+        claimed = [p for p in cluster.pods_owned_by(key) if decisions.claim_state(controller, p) == decisions.CLAIMED]
         return (ReplicaSetDeletePods(key, pods_to_delete(cluster, claimed, diff)),)
     return ()
 
@@ -436,7 +394,7 @@ def _sync_from_claim(cluster: Cluster, controller: Controller, claim: Claim) -> 
     if claim.to_adopt or claim.to_release:
         return (tuple(ReplicaSetAdoptPod(controller.key, p.name) for p in claim.to_adopt)
                 + tuple(ReplicaSetReleasePod(controller.key, p.name) for p in claim.to_release))
-    diff = burst_capped(replica_diff(len(claim.claimed), controller.replicas))
+    diff = decisions.burst_capped(decisions.replica_diff(len(claim.claimed), controller.replicas))
     if diff < 0:
         return (ReplicaSetCreatePods(controller.key, -diff),)
     if diff > 0:

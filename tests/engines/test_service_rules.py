@@ -27,6 +27,7 @@ from kmodel import scenarios
 from kmodel.check import FAIL, PASS, check_cluster
 from kmodel.cluster import Cluster, Config
 from kmodel.controllers import proxy, replication
+from kmodel.decisions import replication as replication_decisions
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.explore import ExploreConfig, explore
 from kmodel.logic import all_of, any_of, eq, not_
@@ -189,19 +190,19 @@ def _ranking_reordered(mp):
 
 
 def _burst_two(mp):
-    mp.setattr(replication, "BURST_REPLICAS", 2)
+    mp.setattr(replication_decisions, "BURST_REPLICAS", 2)
 
 
 def _no_adoption(mp):
-    state = replication.claim_state
-    mp.setattr(replication, "claim_state", lambda ctl, pod: replication.UNRELATED if pod.owner is None
+    state = replication_decisions.claim_state
+    mp.setattr(replication_decisions, "claim_state", lambda ctl, pod: replication_decisions.UNRELATED if pod.owner is None
                else state(ctl, pod))
 
 
 def _no_release(mp):
-    state = replication.claim_state
-    mp.setattr(replication, "claim_state", lambda ctl, pod: replication.CLAIMED
-               if state(ctl, pod) == replication.TO_RELEASE else state(ctl, pod))
+    state = replication_decisions.claim_state
+    mp.setattr(replication_decisions, "claim_state", lambda ctl, pod: replication_decisions.CLAIMED
+               if state(ctl, pod) == replication_decisions.TO_RELEASE else state(ctl, pod))
 
 
 def _adoption_without_uid(mp):
@@ -216,7 +217,7 @@ def _adoption_without_uid(mp):
 
 
 def _terminating_counted(mp):
-    mp.setattr(replication, "is_active", lambda pod: not pod.terminal)
+    mp.setattr(replication_decisions, "is_active", lambda pod: not pod.terminal)
 
 
 CHECK, EXPLORE, MACHINE = "check", "explore", "machine"

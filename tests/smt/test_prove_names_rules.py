@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from kmodel.commands.prove import prove
-from kmodel.controllers import kubelet, replication
+from kmodel.controllers import kubelet
+from kmodel.decisions import replication as replication_decisions
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.logic import all_of, any_of, eq, ite, le, min_, not_
 from kmodel.objects import ALWAYS, FAILED, ON_FAILURE, PENDING, POD_RUNNING, SUCCEEDED, ProbeState
@@ -62,7 +63,7 @@ BUGS = [
     (kubelet, "containers_phase", phase_ignores_pending_restart, "pod-phase-get-phase",
      "pod-phase-follows-containers"),
     (kubelet, "container_ready", ready_during_post_start, "container-ready", "container-ready-exact"),
-    (replication, "replica_diff", lambda active, desired: desired - active, "replicas-converge",
+    (replication_decisions, "replica_diff", lambda active, desired: desired - active, "replicas-converge",
      "replication-writes-exact-diff"),
     (endpoint_decisions, "address_is_ready", lambda pod_ready, publish: pod_ready, "endpoints-membership",
      "endpoints-exact"),

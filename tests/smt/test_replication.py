@@ -15,6 +15,7 @@ from invariants.smt import replication as R
 from invariants.smt.domains import evaluate
 from invariants.smt.framework import Counterexample, ProofContext, Proved
 from kmodel.controllers import replication
+from kmodel.decisions import replication as replication_decisions
 from kmodel.logic import max_, min_
 
 
@@ -28,7 +29,7 @@ def test_symbolic_sync_agrees_with_a_real_sync_semantics_29_30(active, desired):
     capped, after = R.sync_step(a, d)
     subst = [(a, z3.IntVal(active)), (d, z3.IntVal(desired))]
     assert evaluate(after, subst) == R.replay_sync(active, desired)["active_after"]
-    assert abs(evaluate(capped, subst)) <= replication.BURST_REPLICAS
+    assert abs(evaluate(capped, subst)) <= replication_decisions.BURST_REPLICAS
 
 
 @pytest.mark.parametrize("active, desired, after", [
@@ -56,7 +57,7 @@ def test_convergence_needs_exactly_ceil_d_over_500_syncs_semantics_30():
     lambda d: max_(min_(d, 499), -499),   # too cautious: still converges, but not by min(d, 500)
 ])
 def test_wrong_burst_caps_give_counterexamples_that_replay_semantics_30(monkeypatch, cap):
-    monkeypatch.setattr(replication, "burst_capped", cap)
+    monkeypatch.setattr(replication_decisions, "burst_capped", cap)
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness
@@ -64,7 +65,7 @@ def test_wrong_burst_caps_give_counterexamples_that_replay_semantics_30(monkeypa
 
 
 def test_a_sign_error_in_the_diff_gives_a_counterexample_semantics_29(monkeypatch):
-    monkeypatch.setattr(replication, "replica_diff", lambda active, desired: desired - active)
+    monkeypatch.setattr(replication_decisions, "replica_diff", lambda active, desired: desired - active)
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)
 
@@ -83,7 +84,7 @@ def test_creating_past_the_burst_limit_is_caught_by_the_exact_claim_semantics_30
     and the real sync (its event refused by the guard) replays."""
     from kmodel.logic import ite
 
-    monkeypatch.setattr(replication, "burst_capped",
+    monkeypatch.setattr(replication_decisions, "burst_capped",
                         lambda d: ite(d < -500, 2 * d + 500, max_(min_(d, 500), -500)))
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)

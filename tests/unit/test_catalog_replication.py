@@ -8,7 +8,7 @@ import pytest
 from invariants.catalog.replication import _can_exceed_burst
 from kmodel.check import check_cluster
 from kmodel.cluster import Cluster
-from kmodel.controllers import replication
+from kmodel.decisions import replication as replication_decisions
 from kmodel.objects import Container, Node, PodTemplate, ReplicationController
 from kmodel.scenarios import seed
 
@@ -43,7 +43,7 @@ def test_burst_limit_is_not_applicable_on_the_seed_and_checked_with_evidence_on_
 def test_a_sync_without_the_burst_cap_breaks_burst_limit_on_the_baseline_whatever_the_runs_draw(monkeypatch):
     """`kmodel check` settles the cluster first, checking every step: the uncapped first sync is reported with
     that one-step trace, even by random runs too short to draw it."""
-    monkeypatch.setattr(replication, "BURST_REPLICAS", 10_000)
+    monkeypatch.setattr(replication_decisions, "BURST_REPLICAS", 10_000)
     report = check_cluster(big(502), max_examples=1, max_steps=1, rule_names=BURST)
     assert report.verdict == "fail" and [v.rule for v in report.violations] == ["burst-limit"]
     assert "created 502 pods in one sync" in report.violations[0].message

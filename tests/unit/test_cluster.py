@@ -314,7 +314,7 @@ from kmodel import labels as labels_module  # noqa: E402
 from kmodel.cluster import DERIVED_INDEXES, NodeUsage  # noqa: E402
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.controllers import kubelet as kubelet_controller  # noqa: E402
-from kmodel.controllers import replication as replication_controller  # noqa: E402
+from kmodel.decisions import replication as replication_decisions
 
 
 def rich_cluster() -> Cluster:
@@ -465,8 +465,8 @@ def test_equal_facts_are_one_object():
     (kubelet_controller, "has_work", lambda pod: True, {"kubelet_queue"}),
     (kubelet_controller, "needs_environment", lambda pod: False, {"environment_queue"}),
     (kubelet_controller, "pod_deadlines", lambda pod: (), {"timers", "timer_times"}),
-    (replication_controller, "is_active", lambda pod: False, {"claimed_counts", "releasable", "adoptable"}),
-    (replication_controller, "sync_due", lambda ctl, n, a, r: False, {"replication_queue"}),
+    (replication_decisions, "is_active", lambda pod: False, {"claimed_counts", "releasable", "adoptable"}),
+    (replication_decisions, "sync_due", lambda ctl, n, a, r: False, {"replication_queue"}),
     (labels_module.Selector, "matches", lambda self, labels: False, {"service_members", "pod_services"}),
     (endpoint_decisions, "endpoint_entry", lambda pod, svc: None, {"endpoint_mismatches"}),
     (endpoint_decisions, "address_is_ready", lambda ready, publish: not ready, {"endpoint_mismatches"}),

@@ -9,23 +9,22 @@ from hypothesis import strategies as st
 
 from kmodel.cluster import Cluster
 from kmodel.controllers import replication as rc
+from kmodel.decisions import replication as replication_decisions
 from kmodel.controllers.replication import (
-    BURST_REPLICAS,
     ReplicaSetAdoptPod,
     ReplicaSetCreatePods,
     ReplicaSetDeletePods,
     ReplicaSetReleasePod,
-    burst_capped,
     claim_pods,
     claimed_active_count,
     deletion_order_key,
     log2_bucket,
     rank_pods_for_deletion,
     reconcile,
-    replica_diff,
     slow_start_batches,
     sync_controller,
 )
+from kmodel.decisions.replication import BURST_REPLICAS, burst_capped, replica_diff
 from kmodel.errors import EventNotEnabled, KModelError
 from kmodel.events import step
 from kmodel.labels import selector_from_map
@@ -570,13 +569,13 @@ def test_claim_index_agrees_with_claim_pods_on_random_runs_semantics_29_36(data)
 
 
 @pytest.mark.parametrize("pod_spec, state", [
-    (dict(), rc.TO_ADOPT),  # an active orphan that matches (SEMANTICS 36)
-    (dict(labels={"app": "db"}), rc.UNRELATED),  # an orphan that does not match
-    (dict(owner="mine"), rc.CLAIMED),
-    (dict(owner="mine", labels={"app": "db"}), rc.TO_RELEASE),  # owned, no longer matching (SEMANTICS 36)
-    (dict(owner="mine", deletion_timestamp=0), rc.UNRELATED),  # terminating: not active (SEMANTICS 29.2)
-    (dict(owner="mine", phase="Succeeded"), rc.UNRELATED),  # terminal: not active (SEMANTICS 29.2)
-    (dict(owner="old-uid"), rc.UNRELATED),  # an earlier controller of the same name (SEMANTICS 36)
+    (dict(), replication_decisions.TO_ADOPT),  # an active orphan that matches (SEMANTICS 36)
+    (dict(labels={"app": "db"}), replication_decisions.UNRELATED),  # an orphan that does not match
+    (dict(owner="mine"), replication_decisions.CLAIMED),
+    (dict(owner="mine", labels={"app": "db"}), replication_decisions.TO_RELEASE),  # owned, no longer matching (SEMANTICS 36)
+    (dict(owner="mine", deletion_timestamp=0), replication_decisions.UNRELATED),  # terminating: not active (SEMANTICS 29.2)
+    (dict(owner="mine", phase="Succeeded"), replication_decisions.UNRELATED),  # terminal: not active (SEMANTICS 29.2)
+    (dict(owner="old-uid"), replication_decisions.UNRELATED),  # an earlier controller of the same name (SEMANTICS 36)
 ])
 def test_claim_state_is_claim_pods_case_semantics_29_36(pod_spec, state):
     cluster = Cluster.from_objects([KINDS["ReplicaSet"](replicas=1)])
@@ -586,4 +585,4 @@ def test_claim_state_is_claim_pods_case_semantics_29_36(pod_spec, state):
     if "owner" in spec:
         spec["owner"] = owner[spec["owner"]]
     p = pod("x", **spec)
-    assert rc.claim_state(ctl, p) == state
+    assert replication_decisions.claim_state(ctl, p) == state
