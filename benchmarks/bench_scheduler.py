@@ -17,7 +17,7 @@ Workloads:
   fast path keeps no trees. Reference: `reference.schedule` (the scan) + `step(SchedulerBindPod)`, the Cluster
   being its cache; it places fewer pods, recorded in `extra_info["pods"]`, because it is O(N) per pod.
 - `test_burst_bound` (textbook, fast only): the same burst plus its binding cycle, every placement's Binding
-  write stepped on the Cluster (`cache.bind_all`): a new immutable Cluster per placement, the engines' path.
+  write stepped on the Cluster (`scheduler.bind_all`): a new immutable Cluster per placement, the engines' path.
   `ratios.py` compares it with the reference burst, which binds too.
 Inputs are built outside the timed region (`benchmark.pedantic` with `setup`; clusters are immutable values,
 so one build serves every round). `extra_info` = {"impl", "nodes", "pods" (placements per round), "profile"},
@@ -38,7 +38,7 @@ from kmodel.events import step
 from kmodel.labels import parse_selector
 from kmodel.objects import MiB, Container, Node, OwnerRef, Pod, PodTemplate, ReplicaSet, Resources
 from kmodel.scheduler import cache, reference
-from kmodel.scheduler.scheduler import SchedulerBindPod, choose_node
+from kmodel.scheduler.scheduler import SchedulerBindPod, bind_all, choose_node
 
 NODE_COUNTS = (100, 1_000, 5_000, 20_000)
 BURST = 10_000
@@ -148,7 +148,7 @@ def cycles_keeping_states(cluster: Cluster, names: list[str], _choose=None) -> l
 def cycles_and_bind(cluster: Cluster, names: list[str], _choose=None) -> int:
     """The burst's cycles, then its binding cycle on the Cluster; how many pods are still queued."""
     placements, _ = cache.schedule_burst(cluster, names)
-    return len(cache.bind_all(cluster, placements).unscheduled)
+    return len(bind_all(cluster, placements).unscheduled)
 
 
 def cycles_and_bind_keeping_states(cluster: Cluster, names: list[str], _choose=None) -> list[Cluster]:

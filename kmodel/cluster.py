@@ -33,8 +33,11 @@ import attrs
 import immutables
 
 from kmodel import labels as _labels
-from kmodel.records import compile_replace
-
+from kmodel.decisions import endpoints as endpoint_decisions
+from kmodel.decisions import kubelet as kubelet_decisions
+from kmodel.decisions import replication as replication_decisions
+from kmodel.objects import FAILED as _FAILED
+from kmodel.objects import SUCCEEDED as _SUCCEEDED
 from kmodel.objects import (
     Controller,
     Endpoints,
@@ -45,10 +48,8 @@ from kmodel.objects import (
     Resources,
     Service,
 )
-from kmodel.decisions import endpoints as endpoint_decisions
-from kmodel.decisions import replication as replication_decisions
-from kmodel.objects import FAILED as _FAILED
-from kmodel.objects import SUCCEEDED as _SUCCEEDED
+from kmodel.records import compile_replace
+from kmodel.scheduler import index as _sched_index
 from kmodel.usage import (  # noqa: F401 - re-exported: the state's usage index holds these values
     DEFAULT_MEMORY_REQUEST,
     DEFAULT_MILLI_CPU_REQUEST,
@@ -802,9 +803,9 @@ def _facts_table() -> list:
     """The `_pod_facts` table for the current decisions: the kubelet's queue decisions and `is_active`."""
     table = _FACTS
     fns = table[0]
-    if fns[0] is not _kubelet.has_work or fns[1] is not _kubelet.needs_environment or \
-            fns[2] is not _kubelet.pod_deadlines or fns[3] is not replication_decisions.is_active:
-        table[:] = [(_kubelet.has_work, _kubelet.needs_environment, _kubelet.pod_deadlines, replication_decisions.is_active),
+    if fns[0] is not kubelet_decisions.has_work or fns[1] is not kubelet_decisions.needs_environment or \
+            fns[2] is not kubelet_decisions.pod_deadlines or fns[3] is not replication_decisions.is_active:
+        table[:] = [(kubelet_decisions.has_work, kubelet_decisions.needs_environment, kubelet_decisions.pod_deadlines, replication_decisions.is_active),
                     {}, []]
     return table
 
@@ -1400,8 +1401,3 @@ def _compile_with_pod_indexes():
 
 _with_pod_indexes = _compile_with_pod_indexes()
 _set_scheduler_index = Cluster.__dict__["scheduler_index"].__set__  # the slot write `object.__setattr__` does
-
-# The modules whose decisions define the work queues. Imported last: they import this module, and the queue
-# code reads their attributes at call time only (so a patched decision is seen too).
-from kmodel.scheduler import index as _sched_index  # noqa: E402  (index.py imports nothing from this module)
-from kmodel.controllers import kubelet as _kubelet  # noqa: E402

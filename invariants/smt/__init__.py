@@ -12,10 +12,9 @@ Importing this package imports z3; `kmodel` itself never does (its manifest find
 
 from __future__ import annotations
 
-import importlib
-
 from invariants.smt.framework import (
     DEFAULT_TIMEOUT_MS,
+    PROOF_MODULES,
     PROVED,
     Counterexample,
     EncodingError,
@@ -29,30 +28,11 @@ from invariants.smt.framework import (
     UnknownProofInvariant,
     exit_code,
     get,
+    load_proofs,
     proof,
     proofs,
     run,
 )
-
-PROOF_MODULES = (
-    "invariants.smt.selectors",
-    "invariants.smt.scheduling",
-    "invariants.smt.replication",
-    "invariants.smt.endpoints",
-    "invariants.smt.probes",
-    "invariants.smt.status",
-)
-_loaded = False
-
-
-def load_proofs() -> None:
-    """Import every proof module once, so the registry is complete."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for mod in PROOF_MODULES:
-            importlib.import_module(mod)
-
 
 __all__ = ["DEFAULT_TIMEOUT_MS", "PROVED", "Counterexample", "EncodingError", "Inconclusive", "Proof",
            "ProofContext", "ProofInconclusive", "ProofResult", "Proved", "UnknownProof", "UnknownProofInvariant",

@@ -22,12 +22,14 @@ unknown one raises `UnknownProofInvariant` before anything runs.
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import attrs
 import z3
 
+from invariants.registry import registry
 from kmodel.errors import KModelError
 
 __all__ = [
@@ -268,10 +270,28 @@ def unregister(name: str) -> None:
     _PROOFS.pop(name, None)
 
 
+PROOF_MODULES = (
+    "invariants.smt.selectors",
+    "invariants.smt.scheduling",
+    "invariants.smt.replication",
+    "invariants.smt.endpoints",
+    "invariants.smt.probes",
+    "invariants.smt.status",
+)
+_loaded = False
+
+
+def load_proofs() -> None:
+    """Import every proof module once, so the registry is complete (each registers its proofs with `@proof`)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for mod in PROOF_MODULES:
+            importlib.import_module(mod)
+
+
 def proofs() -> Mapping[str, Proof]:
     """Every registered proof, in registration order."""
-    from invariants.smt import load_proofs
-
     load_proofs()
     return dict(_PROOFS)
 
@@ -288,8 +308,6 @@ def check_invariant_names(chosen: Iterable[Proof]) -> None:
     chosen = list(chosen)
     if not any(p.invariants for p in chosen):
         return
-    from invariants.registry import registry
-
     known = registry()
     unknown = {p.name: [n for n in p.invariants if n not in known] for p in chosen}
     unknown = {p: names for p, names in unknown.items() if names}

@@ -28,6 +28,7 @@ import z3
 from invariants.smt.domains import Symbols, SymbolicEnum, bool_value
 from invariants.smt.framework import ProofContext, Verdict, combine, proof
 from kmodel.controllers import kubelet
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.objects import (
     ALWAYS,
     EXEC,
@@ -252,7 +253,7 @@ def phase_obligation(ctx: ProofContext, n: int) -> Verdict:
     assumptions = list(sym.constraints) + policy.constraints()
     for c in containers:
         assumptions += c.status.constraints() + reachable(policy, terminating, c.status)
-    phase = kubelet.containers_phase(tuple(containers))
+    phase = kubelet_decisions.containers_phase(tuple(containers))
     want = upstream_phase(policy, terminating, [c.status for c in containers])
     claim = phase == want
 

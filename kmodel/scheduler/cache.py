@@ -22,8 +22,8 @@ stays INF, because assumed pods only take room; a finite leaf `(siblings, pods, 
 group's queue as `index.on_pod` has it, so the cache's index is `index.equivalent` to the index of the cluster
 with the assumed pods bound, after every cycle. The differential tests check exactly that.
 
-`bind_all` is the binding cycle: the Binding writes of the placements, in order, as `SchedulerBindPod` events on
-the Cluster (each guarded), which is what the engines step through one at a time.
+`scheduler.bind_all` is the binding cycle: the Binding writes of the placements, in order, as `SchedulerBindPod`
+events on the Cluster (each guarded), which is what the engines step through one at a time.
 """
 
 from __future__ import annotations
@@ -223,14 +223,3 @@ def schedule_burst(cluster, names: Iterable[str] | None = None) -> tuple[tuple[t
             placements.append((cycle.pod, cycle.node))
             cache = cycle.cache
     return tuple(placements), (cache if cache is not None else snapshot(cluster))
-
-
-def bind_all(cluster, placements: Iterable[tuple[str, str | None]]):
-    """The binding cycle: each placement's Binding write, in order, as a guarded `SchedulerBindPod` step."""
-    from kmodel.events import step
-    from kmodel.scheduler.scheduler import SchedulerBindPod
-
-    for pod, node in placements:
-        if node is not None:
-            cluster = step(cluster, SchedulerBindPod(pod, node))
-    return cluster

@@ -27,12 +27,12 @@ for a state that does not exist.)
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import attrs
 
 from kmodel.cluster import Cluster
-from kmodel.events import CONTROLLER, Event
+from kmodel.events import CONTROLLER, Event, step
 from kmodel.objects import Pod
 from kmodel.parts import Tie, register_controller, register_ties
 from kmodel.scheduler import cache as sched_cache
@@ -74,6 +74,15 @@ def _compile_bound():
 
 
 bound = _compile_bound()
+
+
+def bind_all(cluster: Cluster, placements: Iterable[tuple[str, str | None]]) -> Cluster:
+    """The binding cycle after a burst of the scheduler cache's cycles (`cache.schedule_burst`): each placement's
+    Binding write, in order, as a guarded `SchedulerBindPod` step."""
+    for pod, node in placements:
+        if node is not None:
+            cluster = step(cluster, SchedulerBindPod(pod, node))
+    return cluster
 
 
 def _schedulable(pod: Pod | None) -> bool:

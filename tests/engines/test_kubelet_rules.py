@@ -24,6 +24,7 @@ from kmodel import parts
 from kmodel.check import check_cluster
 from kmodel.cluster import Cluster
 from kmodel.controllers import kubelet, node_lifecycle
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.explore import ExploreConfig, explore
 from kmodel.objects import (
     Container,
@@ -51,8 +52,9 @@ RULES = (
 
 @pytest.fixture(autouse=True)
 def fresh_kubelet_memos(monkeypatch):
-    for memo in ("_WRITES", "_SUMMARY_MEMO", "_MOVES", "_FAULTS"):
+    for memo in ("_WRITES", "_MOVES", "_FAULTS"):
         monkeypatch.setattr(kubelet, memo, {})
+    monkeypatch.setattr(kubelet_decisions, "_SUMMARY_MEMO", {})
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -232,11 +234,11 @@ BUGS = [
     ("back-off never reset", (kubelet, "backoff_step", backoff(reset=10**9)),
      running_pod(backoff_seconds=80, clock=700), EXITS, 1, "none", "back-off-exact"),
     ("start before the back-off expires", (kubelet, "can_start", lambda pod, c, clock: not pod.terminating
-                                           and kubelet.startable(c)), crash_looping_pod(until=20), EXITS, 1, "none",
+                                           and kubelet_decisions.startable(c)), crash_looping_pod(until=20), EXITS, 1, "none",
      "start-only-when-due"),
     ("restart keeps the liveness streak", (kubelet, "started_container", start_keeping_liveness),
      restarting_pod(liveness=ProbeState(True, 0, 2)), EXITS, 1, "none", "start-resets-container"),
-    ("phase ignoring the exit code", (kubelet, "exited_0", lambda c: c.status.state == "terminated"), NEVER, EXITS, 5,
+    ("phase ignoring the exit code", (kubelet_decisions, "exited_0", lambda c: c.status.state == "terminated"), NEVER, EXITS, 5,
      "none", "pod-phase-follows-containers"),
     ("preStop skipped on a liveness kill", (kubelet, "kill_container", no_pre_stop_unless(("Killing",))),
      PRE_STOP_LIVENESS, PROBES, 5, "none", "pre-stop-on-every-kill"),

@@ -8,6 +8,7 @@ import pytest
 from kmodel import scenarios
 from kmodel.check import check_cluster
 from kmodel.controllers import kubelet
+from kmodel.decisions import kubelet as kubelet_decisions
 
 
 def _probes_during_post_start(pod, container, kind):
@@ -22,7 +23,7 @@ def _probes_during_post_start(pod, container, kind):
 
 
 def _ignores_initial_delay(pod, container, kind, clock):
-    return kubelet.probe_active(pod, container, kind)
+    return kubelet_decisions.probe_active(pod, container, kind)
 
 
 @pytest.mark.parametrize("decision, bug, scenario, rule", [

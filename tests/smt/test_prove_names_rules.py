@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from kmodel.commands.prove import prove
 from kmodel.controllers import kubelet
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.decisions import replication as replication_decisions
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.logic import all_of, any_of, eq, ite, le, min_, not_
@@ -40,9 +41,9 @@ def backoff_resets_at_600(backoff_seconds, ran_for):
 
 
 def phase_ignores_pending_restart(containers):
-    return ite(any_in_(containers, kubelet.has_never_run), PENDING,
+    return ite(any_in_(containers, kubelet_decisions.has_never_run), PENDING,
                ite(any_in_(containers, lambda c: eq(c.status.state, "running")), POD_RUNNING,
-                   ite(all_of(*[kubelet.exited_0(c) for c in containers]), SUCCEEDED, FAILED)))
+                   ite(all_of(*[kubelet_decisions.exited_0(c) for c in containers]), SUCCEEDED, FAILED)))
 
 
 def any_in_(items, pred):
@@ -60,7 +61,7 @@ BUGS = [
     (kubelet, "probe_step", probe_threshold_off_by_one, "probe-threshold-automaton", "liveness-kill-at-threshold"),
     (kubelet, "should_restart", on_failure_inverted, "liveness-kill-restart", "restart-decision-exact"),
     (kubelet, "backoff_step", backoff_resets_at_600, "crash-loop-back-off", "back-off-exact"),
-    (kubelet, "containers_phase", phase_ignores_pending_restart, "pod-phase-get-phase",
+    (kubelet_decisions, "containers_phase", phase_ignores_pending_restart, "pod-phase-get-phase",
      "pod-phase-follows-containers"),
     (kubelet, "container_ready", ready_during_post_start, "container-ready", "container-ready-exact"),
     (replication_decisions, "replica_diff", lambda active, desired: desired - active, "replicas-converge",

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from invariants.smt import status as S
 from invariants.smt.framework import Counterexample, ProofContext, Proved
 from kmodel.controllers import kubelet
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.logic import all_in, all_of, any_in, eq, ite, ne, not_
 from kmodel.objects import (
     ALWAYS,
@@ -97,7 +98,7 @@ def live_ignores_restart(c):
     return eq(c.status.state, RUNNING)
 
 
-def _phase(never=kubelet.has_never_run, live=kubelet.is_live, done=kubelet.exited_0):
+def _phase(never=kubelet_decisions.has_never_run, live=kubelet_decisions.is_live, done=kubelet_decisions.exited_0):
     return lambda containers: ite(any_in(containers, never), PENDING,
                                   ite(any_in(containers, live), POD_RUNNING,
                                       ite(all_in(containers, done), SUCCEEDED, FAILED)))
@@ -107,12 +108,12 @@ def _phase(never=kubelet.has_never_run, live=kubelet.is_live, done=kubelet.exite
     _phase(never=never_run_ignores_post_start),       # a first postStart reported as running
     _phase(live=live_ignores_restart),                 # a pending restart read as terminated for good
     _phase(done=lambda c: eq(c.status.exit_code, 0)),  # waiting after exit 0 read as succeeded
-    lambda containers: ite(any_in(containers, kubelet.has_never_run), PENDING,   # Failed before Succeeded
-                           ite(any_in(containers, kubelet.is_live), POD_RUNNING,
-                               ite(any_in(containers, kubelet.exited_0), SUCCEEDED, FAILED))),
+    lambda containers: ite(any_in(containers, kubelet_decisions.has_never_run), PENDING,   # Failed before Succeeded
+                           ite(any_in(containers, kubelet_decisions.is_live), POD_RUNNING,
+                               ite(any_in(containers, kubelet_decisions.exited_0), SUCCEEDED, FAILED))),
 ])
 def test_wrong_phases_give_counterexamples_that_replay_semantics_48(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "containers_phase", wrong)
+    monkeypatch.setattr(kubelet_decisions, "containers_phase", wrong)
     verdict = S.prove_pod_phase(ctx())
     assert isinstance(verdict, Counterexample)
     assert S.replay_phase(verdict.witness) != verdict.witness["expected_phase"]

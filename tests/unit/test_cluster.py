@@ -313,7 +313,7 @@ from kmodel import cluster as cluster_module  # noqa: E402
 from kmodel import labels as labels_module  # noqa: E402
 from kmodel.cluster import DERIVED_INDEXES, NodeUsage  # noqa: E402
 from kmodel.decisions import endpoints as endpoint_decisions
-from kmodel.controllers import kubelet as kubelet_controller  # noqa: E402
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.decisions import replication as replication_decisions
 
 
@@ -462,9 +462,9 @@ def test_equal_facts_are_one_object():
 
 
 @pytest.mark.parametrize("module, attr, patched, expected", [
-    (kubelet_controller, "has_work", lambda pod: True, {"kubelet_queue"}),
-    (kubelet_controller, "needs_environment", lambda pod: False, {"environment_queue"}),
-    (kubelet_controller, "pod_deadlines", lambda pod: (), {"timers", "timer_times"}),
+    (kubelet_decisions, "has_work", lambda pod: True, {"kubelet_queue"}),
+    (kubelet_decisions, "needs_environment", lambda pod: False, {"environment_queue"}),
+    (kubelet_decisions, "pod_deadlines", lambda pod: (), {"timers", "timer_times"}),
     (replication_decisions, "is_active", lambda pod: False, {"claimed_counts", "releasable", "adoptable"}),
     (replication_decisions, "sync_due", lambda ctl, n, a, r: False, {"replication_queue"}),
     (labels_module.Selector, "matches", lambda self, labels: False, {"service_members", "pod_services"}),
@@ -488,7 +488,7 @@ def test_writes_after_a_patch_use_the_patched_decision(monkeypatch):
     patched decision, not by a fact remembered for it under the real one."""
     c = rich_cluster()
     assert "a" not in c.kubelet_queue
-    monkeypatch.setattr(kubelet_controller, "has_work", lambda pod: True)
+    monkeypatch.setattr(kubelet_decisions, "has_work", lambda pod: True)
     assert "a" in c.put_pod(attrs.evolve(c.pods["a"], ready=False)).kubelet_queue
 
 

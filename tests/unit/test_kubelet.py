@@ -11,6 +11,7 @@ from kmodel.cluster import Cluster
 from kmodel.errors import EventNotEnabled, InvalidObject
 from kmodel.events import step
 from kmodel.controllers import kubelet as k
+from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.controllers.node_lifecycle import node_faults
 from kmodel.objects import (
     ALWAYS,
@@ -544,11 +545,11 @@ def test_phase_and_ready_are_remembered_per_containers_tuple_only(monkeypatch):
     """`containers_summary` answers from its memo only for the very containers tuple and the very decision
     functions it was computed with: other containers, equal or not, and a patched decision are computed afresh."""
     run = Pod(name="p", node_name="n1", containers=(_c("c0", **RUN),))
-    assert (k.pod_phase(run), k.containers_summary(run.containers)) == (POD_RUNNING, (POD_RUNNING, True))
+    assert (k.pod_phase(run), kubelet_decisions.containers_summary(run.containers)) == (POD_RUNNING, (POD_RUNNING, True))
     done = attrs.evolve(run, containers=(_c("c0", **DONE1),))
     assert k.pod_phase(done) == FAILED and k.pod_phase(run) == POD_RUNNING
-    assert k.status_stale(attrs.evolve(run, phase=POD_RUNNING, ready=True)) is False
-    monkeypatch.setattr(k, "containers_phase", lambda containers: SUCCEEDED)
+    assert kubelet_decisions.status_stale(attrs.evolve(run, phase=POD_RUNNING, ready=True)) is False
+    monkeypatch.setattr(kubelet_decisions, "containers_phase", lambda containers: SUCCEEDED)
     assert k.pod_phase(run) == SUCCEEDED
     monkeypatch.undo()
     assert k.pod_phase(run) == POD_RUNNING
@@ -561,8 +562,8 @@ def test_remembered_phase_and_ready_equal_the_decisions(statuses):
     containers = tuple(_c(f"c{i}", **s) for i, s in enumerate(statuses))
     pod = Pod(name="p", node_name="n1", containers=containers)
     for _ in range(2):
-        assert k.pod_phase(pod) == k.containers_phase(containers)
-        assert k.containers_summary(containers) == (k.containers_phase(containers), k.containers_ready(containers))
+        assert k.pod_phase(pod) == kubelet_decisions.containers_phase(containers)
+        assert kubelet_decisions.containers_summary(containers) == (kubelet_decisions.containers_phase(containers), kubelet_decisions.containers_ready(containers))
 
 
 @pytest.mark.parametrize("ready_flags, phase, pod_ready", [
@@ -749,7 +750,7 @@ def test_random_kubelet_walk_keeps_its_invariants(data, shape, policy, grace, se
 
 def brute_next_deadline(cluster: Cluster) -> int | None:
     """The earliest deadline later than the clock, by a scan of every pod of a running kubelet."""
-    later = [d for p in k.kubelet_pods(cluster) for c in p.containers for d in k.container_deadlines(p, c)
+    later = [d for p in k.kubelet_pods(cluster) for c in p.containers for d in kubelet_decisions.container_deadlines(p, c)
              if d > cluster.clock]
     return min(later) if later else None
 
@@ -791,9 +792,9 @@ def test_queue_decisions_agree_with_the_kubelet_on_random_runs_semantics_46_to_5
         assert k.reconcile(c) == brute_reconcile(c)
         assert k.healthy_environment(c) == brute_healthy(c)
         for p in c.pods.values():
-            assert k.status_stale(p) == (k.pod_status(p, c.clock) != p)
+            assert kubelet_decisions.status_stale(p) == (k.pod_status(p, c.clock) != p)
             if k.pod_proposals(p, c.clock):
-                assert k.has_work(p) and p.name in c.kubelet_queue
+                assert kubelet_decisions.has_work(p) and p.name in c.kubelet_queue
             for ct in p.containers:
                 for kind in ("liveness", "readiness", "startup"):
                     probe = ct.probe(kind)

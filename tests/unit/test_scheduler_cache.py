@@ -18,6 +18,7 @@ from kmodel.events import step
 from kmodel.labels import parse_selector
 from kmodel.objects import Container, Node, OwnerRef, Pod, PodTemplate, ReplicaSet, Resources, Service
 from kmodel.scheduler import cache, index
+from kmodel.scheduler import scheduler as scheduler_mod
 from kmodel.scheduler.scheduler import SchedulerBindPod, SchedulerMarkUnschedulable, choose_node, reconcile
 from tests.unit.test_scheduler_differential import CONTROLLERS, nodes, pods, step_write
 
@@ -81,7 +82,7 @@ def test_bind_all_is_the_sequential_binding_cycle(cluster):
     names = queue_of(cluster)
     placements, last = cache.schedule_burst(cluster, names)
     final = sequential(cluster, names)[-1][2]
-    bound = cache.bind_all(cluster, placements)
+    bound = scheduler_mod.bind_all(cluster, placements)
     assert bound == final and bound.index_mismatches() == []
     assert dict(last.assumed) == {p: n for p, n in placements if n is not None}
 
