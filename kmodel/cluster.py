@@ -517,7 +517,8 @@ class Cluster:
         else:
             keys = {p.owner.key for p in (old, new) if p is not None}  # type: ignore[union-attr]
         claim_state, due = _claim_memo, replication_decisions.sync_due
-        unrelated, claimed, to_adopt = replication_decisions.UNRELATED, replication_decisions.CLAIMED, replication_decisions.TO_ADOPT
+        rd = replication_decisions
+        unrelated, claimed, to_adopt = rd.UNRELATED, rd.CLAIMED, rd.TO_ADOPT
         for key in keys:
             ctl = controllers.get(key)
             if ctl is None:
@@ -601,8 +602,8 @@ class Cluster:
         if old is None or old.uid != controller.uid or old.label_selector != controller.label_selector:
             return c._resync_controller_index(key)
         if old.replicas != controller.replicas:
-            due = replication_decisions.sync_due(controller, c.claimed_counts.get(key, 0), len(c.adoptable.get(key, EMPTY)),
-                                        len(c.releasable.get(key, EMPTY)))
+            due = replication_decisions.sync_due(controller, c.claimed_counts.get(key, 0),
+                                                 len(c.adoptable.get(key, EMPTY)), len(c.releasable.get(key, EMPTY)))
             object.__setattr__(c, "replication_queue", _flag(c.replication_queue, key, due))
         return c
 
@@ -805,8 +806,8 @@ def _facts_table() -> list:
     fns = table[0]
     if fns[0] is not kubelet_decisions.has_work or fns[1] is not kubelet_decisions.needs_environment or \
             fns[2] is not kubelet_decisions.pod_deadlines or fns[3] is not replication_decisions.is_active:
-        table[:] = [(kubelet_decisions.has_work, kubelet_decisions.needs_environment, kubelet_decisions.pod_deadlines, replication_decisions.is_active),
-                    {}, []]
+        table[:] = [(kubelet_decisions.has_work, kubelet_decisions.needs_environment, kubelet_decisions.pod_deadlines,
+                     replication_decisions.is_active), {}, []]
     return table
 
 
@@ -892,8 +893,8 @@ def _claim_fns() -> tuple:
     """The decisions `_CLAIMS` remembers: `replication.claim_state` (and the `is_active` and `Selector.matches` it
     reads) and `replication.sync_due`."""
     fns = _FNS.get("claims")
-    claim, active, matches, due = (replication_decisions.claim_state, replication_decisions.is_active, _labels.Selector.matches,
-                                   replication_decisions.sync_due)
+    rd = replication_decisions
+    claim, active, matches, due = rd.claim_state, rd.is_active, _labels.Selector.matches, rd.sync_due
     if fns is None or fns[0] is not claim or fns[1] is not active or fns[2] is not matches or fns[3] is not due:
         fns = _FNS["claims"] = (claim, active, matches, due)
     return fns

@@ -43,7 +43,7 @@ VERDICT_PREFIX = "MUTATION-VERDICT "
 
 # The decision code (issue 18 item 5). labels.py is mostly the selector *parser*; only its matching functions are
 # in scope (the parser is checked by the conformance vectors, which are unit tests, not engines).
-DECISION_PATHS = ["kmodel/controllers", "kmodel/scheduler/plugins", "kmodel/scheduler/profiles.py", "kmodel/labels.py"]
+DECISION_PATHS = ["kmodel/decisions", "kmodel/controllers", "kmodel/scheduler/plugins", "kmodel/scheduler/profiles.py", "kmodel/labels.py"]
 LABELS_MATCHING = {"_concrete_test", "matches_view", "matches", "_greater_than", "_less_than", "selector_from_map",
                    "add", "value_in", "has", "value_where"}
 

@@ -18,6 +18,9 @@ REPLICATION = "kmodel/controllers/replication.py"
 NODE_LIFECYCLE = "kmodel/controllers/node_lifecycle.py"
 GC = "kmodel/controllers/garbage_collector.py"
 LABELS = "kmodel/labels.py"
+KUBELET_DECISIONS = "kmodel/decisions/kubelet.py"
+ENDPOINT_DECISIONS = "kmodel/decisions/endpoints.py"
+REPLICATION_DECISIONS = "kmodel/decisions/replication.py"
 PROFILES = "kmodel/scheduler/profiles.py"
 PLUGINS = "kmodel/scheduler/plugins/"
 
@@ -49,12 +52,12 @@ MUTANTS = [
         "_KILL_ON_FAILURE = {LIVENESS: LIVENESS_KILL, STARTUP: STARTUP_KILL, READINESS: LIVENESS_KILL}")],
       ["readiness-never-restarts"]),
     M("probe-during-post-start", "probes run while postStart has not returned",
-      [(KUBELET, "if container.probe(kind) is None or s.state != RUNNING or s.post_start_pending:",
+      [(KUBELET_DECISIONS, "if container.probe(kind) is None or s.state != RUNNING or s.post_start_pending:",
         "if container.probe(kind) is None or s.state != RUNNING:")],
       ["ready-only-after-post-start"]),
     M("initial-delay-ignored", "probe results arrive before initialDelaySeconds",
-      [(KUBELET, "return probe_active(pod, container, kind) and clock >= probe_delay_end(container, kind)",
-        "return probe_active(pod, container, kind)")]),
+      [(KUBELET, "return decisions.probe_active(pod, container, kind) and clock >= decisions.probe_delay_end(container, kind)",
+        "return decisions.probe_active(pod, container, kind)")]),
     M("ready-during-post-start", "a container is ready while its postStart hook runs",
       [(KUBELET, "return all_of(eq(s.state, RUNNING), not_(s.post_start_pending), s.started, readiness_ok)",
         "return all_of(eq(s.state, RUNNING), s.started, readiness_ok)")],
@@ -80,7 +83,7 @@ MUTANTS = [
         "restart_count=s.restart_count,")],
       ["sometimes-container-restarted"]),
     M("phase-succeeded-if-any-exit-0", "pod phase Succeeded when any (not every) container exited 0",
-      [(KUBELET, "ite(all_in(containers, exited_0), SUCCEEDED, FAILED)))",
+      [(KUBELET_DECISIONS, "ite(all_in(containers, exited_0), SUCCEEDED, FAILED)))",
         "ite(any_in(containers, exited_0), SUCCEEDED, FAILED)))")]),
     M("deletion-keeps-pending-restart", "an API delete does not cancel a restart that was pending",
       [(KUBELET, "c = _set_status(c, will_restart=False, backoff_until=None)", "c = c")],
@@ -118,26 +121,26 @@ MUTANTS = [
       ["post-start-failure-kills"]),
     # ---------------------------------------------------------------- endpoints and proxy (SEMANTICS 39-44)
     M("publish-not-ready-ignored", "publishNotReadyAddresses ignored",
-      [(ENDPOINTS, "return any_of(publish_not_ready, pod_ready)", "return pod_ready")]),
+      [(ENDPOINT_DECISIONS, "return any_of(publish_not_ready, pod_ready)", "return pod_ready")]),
     M("terminating-pods-in-endpoints", "terminating pods stay in Endpoints",
-      [(ENDPOINTS, "return all_of(not_(pod_terminal), has_ip, implies(terminating, include_terminating))",
+      [(ENDPOINT_DECISIONS, "return all_of(not_(pod_terminal), has_ip, implies(terminating, include_terminating))",
         "return all_of(not_(pod_terminal), has_ip)")]),
     M("terminal-pods-in-endpoints", "Succeeded/Failed pods stay in Endpoints",
-      [(ENDPOINTS, "return all_of(not_(pod_terminal), has_ip, implies(terminating, include_terminating))",
+      [(ENDPOINT_DECISIONS, "return all_of(not_(pod_terminal), has_ip, implies(terminating, include_terminating))",
         "return all_of(has_ip, implies(terminating, include_terminating))")]),
     M("named-port-protocol-ignored", "a named targetPort matches a container port of another protocol",
-      [(ENDPOINTS, "return all_of(eq(port.name, target), eq(port.protocol, protocol))", "return eq(port.name, target)")]),
+      [(ENDPOINT_DECISIONS, "return all_of(eq(port.name, target), eq(port.protocol, protocol))", "return eq(port.name, target)")]),
     M("headless-service-empty", "a Service without ports (headless) gets no addresses",
-      [(ENDPOINTS, "resolved = True if not service.ports else any_of(", "resolved = any_of(")]),
+      [(ENDPOINT_DECISIONS, "resolved = True if not service.ports else any_of(", "resolved = any_of(")]),
     M("proxy-fallback-always", "kube-proxy uses terminating endpoints even when ready ones exist",
       [(PROXY, "return not_(has_ready_endpoint)", "return True")], ["traffic-only-to-ready"]),
     M("proxy-fallback-not-serving", "kube-proxy falls back to terminating endpoints that are not ready",
       [(PROXY, "return all_of(pod_ready, terminating)", "return terminating")], ["traffic-only-to-ready"]),
     # ---------------------------------------------------------------- replication (SEMANTICS 29-36)
     M("burst-replicas-50", "burstReplicas 50 instead of 500",
-      [(REPLICATION, "BURST_REPLICAS = 500", "BURST_REPLICAS = 50")], ["burst-limit"]),
+      [(REPLICATION_DECISIONS, "BURST_REPLICAS = 500", "BURST_REPLICAS = 50")], ["burst-limit"]),
     M("terminating-counted-active", "terminating pods counted as active replicas",
-      [(REPLICATION, "not counted, so their replacements are created at once.\"\"\"\n    return pod.active",
+      [(REPLICATION_DECISIONS, "not counted, so their replacements are created at once.\"\"\"\n    return pod.active",
         "not counted, so their replacements are created at once.\"\"\"\n    return not pod.terminal")],
       ["replicas-converge"]),
     M("scale-down-keys-swapped", "scale-down order: phase compared before node assignment",
@@ -152,12 +155,12 @@ MUTANTS = [
       [(REPLICATION, "return (1, log2_bucket(now_index - pod.creation_index))",
         "return (1, -log2_bucket(now_index - pod.creation_index))")], ["scale-down-order"]),
     M("release-never", "a controller never releases a pod whose labels stopped matching",
-      [(REPLICATION, "return CLAIMED if controller.label_selector.matches(pod.labels) else TO_RELEASE", "return CLAIMED")],
+      [(REPLICATION_DECISIONS, "return CLAIMED if controller.label_selector.matches(pod.labels) else TO_RELEASE", "return CLAIMED")],
       ["no-pod-moves-between-controllers"]),
     M("adopt-ignores-selector", "a controller adopts orphans its selector does not match",
-      [(REPLICATION, "return TO_ADOPT if controller.label_selector.matches(pod.labels) else UNRELATED", "return TO_ADOPT")]),
+      [(REPLICATION_DECISIONS, "return TO_ADOPT if controller.label_selector.matches(pod.labels) else UNRELATED", "return TO_ADOPT")]),
     M("owner-uid-ignored", "a controller claims pods of an earlier controller of the same name (uid not compared)",
-      [(REPLICATION, "if owner.uid != controller.uid or owner.name != controller.name or owner.kind != controller.kind:",
+      [(REPLICATION_DECISIONS, "if owner.uid != controller.uid or owner.name != controller.name or owner.kind != controller.kind:",
         "if owner.name != controller.name or owner.kind != controller.kind:")], ["owners-are-live"]),
     # ---------------------------------------------------------------- node lifecycle, garbage collection
     M("not-ready-node-pods-stay-ready", "pods of a NotReady node are not marked not Ready (only evicted)",

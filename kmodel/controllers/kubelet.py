@@ -408,9 +408,10 @@ _WRITES_LIMIT = 8_192
 
 def _transition_code() -> tuple:
     """The functions a kubelet pod write is made of, as they are bound now."""
-    return (probe_step, should_restart, backoff_step, container_ready, decisions.has_never_run, decisions.is_live, decisions.exited_0,
-            decisions.containers_phase, decisions.containers_ready, decisions.containers_summary, pod_status, decisions.startable, can_start, can_stop,
-            decisions.probe_active, kill_grace, pod_ip_for, find_container, _container, _with_container, _with_ready,
+    d = decisions
+    return (probe_step, should_restart, backoff_step, container_ready, d.has_never_run, d.is_live, d.exited_0,
+            d.containers_phase, d.containers_ready, d.containers_summary, pod_status, d.startable, can_start, can_stop,
+            d.probe_active, kill_grace, pod_ip_for, find_container, _container, _with_container, _with_ready,
             _set_status, started_container, post_start_returned, terminated_container, kill_container,
             _begin_pod_termination, probe_result, _started)
 

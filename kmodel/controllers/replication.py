@@ -121,8 +121,9 @@ def claim_pods(cluster: Cluster, controller: Controller) -> Claim:
         if case != decisions.UNRELATED:
             cases[case].append(pod)
     by_name = lambda p: p.name  # noqa: E731
-    return Claim(tuple(sorted(cases[decisions.CLAIMED], key=by_name)), tuple(sorted(cases[decisions.TO_ADOPT], key=by_name)),
-                 tuple(sorted(cases[decisions.TO_RELEASE], key=by_name)))
+    claimed, adopt, release = (tuple(sorted(cases[case], key=by_name))
+                               for case in (decisions.CLAIMED, decisions.TO_ADOPT, decisions.TO_RELEASE))
+    return Claim(claimed, adopt, release)
 
 
 def claimed_active_count(cluster: Cluster, controller: Controller) -> int:

@@ -115,8 +115,9 @@ class RankIndex:
     `group(pod, cluster)`: the pod's spread group (hashable), `count(group, node_name, cluster)`: the group's pods
     counted on the node, `is_sibling(group, pod, cluster)`: whether binding `pod` adds one to that count (the
     scheduler cache's assume), `reads_services(group)`: whether the group, or its counts, depend on the Services
-    (its trees are rebuilt when a Service changes). The rank these stand for is `Profile.rank`, which must be `(count, pods on the
-    node, node name)`; the differential tests check that the trees' root is the rank's argmin.
+    (its trees are rebuilt when a Service changes). The rank these stand for is `Profile.rank`, which must be
+    `(count, pods on the node, node name)`; the differential tests check that the trees' root is the rank's
+    argmin.
     """
 
     group: Callable[[Any, Any], Any]

@@ -53,7 +53,8 @@ def register(profile: Profile) -> Profile:
 @contextlib.contextmanager
 def installed(profile: Profile) -> Iterator[Profile]:
     """`profile` under its name while the block runs (the known one, if any, afterwards): the sanctioned way for
-    a test to run the engines with one decision swapped (`with_filter`, `with_score`, `with_rank`), instead of patching a module."""
+    a test to run the engines with one decision swapped (`with_filter`, `with_score`, `with_rank`), instead of
+    patching a module."""
     previous = PROFILES.get(profile.name)
     PROFILES[profile.name] = profile
     try:

@@ -4,8 +4,9 @@ Events (actor CONTROLLER):
 - `SchedulerBindPod(pod, node)`: the Binding write, `spec.nodeName = node`. Enabled when the pod exists, is
   unbound, not terminal and not being deleted (the scheduler skips deleted pods), and the node exists and passes
   the profile's filters (through their fast forms, `Profile.feasible_for_shape`, which the differential tests
-  hold to the readable `framework.feasible`; the guard is on the bind hot path). The guard does **not** ask for the best node: optimality is the invariant
-  `schedule-least-loaded`'s to check, so a wrong choice is caught by a rule rather than hidden by a guard.
+  hold to the readable `framework.feasible`; the guard is on the bind hot path). The guard does **not** ask
+  for the best node: optimality is the invariant `schedule-least-loaded`'s to check, so a wrong choice is caught
+  by a rule rather than hidden by a guard.
   Binding clears the recorded unschedulable reasons (PodScheduled becomes True).
 - `SchedulerMarkUnschedulable(pod, reasons)`: the PodScheduled=False/Unschedulable status write with the FitError
   reasons. Enabled while the pod is queued and the reasons differ from those recorded, so it is proposed once
