@@ -2,7 +2,8 @@
 
 `kmodel check [MANIFEST...]` checks every registered rule on the manifests given (or, with none, the built-in
 seed scenario) and prints a verdict per rule; `kmodel prove` runs the Z3 proofs; `kmodel explore` runs the
-exhaustive explorer; `kmodel replay TRACE` re-runs a saved counterexample.
+exhaustive explorer; `kmodel replay TRACE` re-runs a saved counterexample; `kmodel bench` measures a scheduler
+profile's placements per second beside another's.
 
 Exit codes: 0 all rules hold, 1 a rule is violated (or a static finding), 2 bad input or usage, 3
 inconclusive. A `KModelError` is printed as one line on stderr with exit code 2, never as a traceback.
@@ -40,7 +41,8 @@ def main() -> None:
 
 # One module per command; a command whose module is not installed is simply absent.
 for _module, _attr in (("kmodel.commands.check", "check"), ("kmodel.commands.prove", "prove"),
-                       ("kmodel.commands.replay", "replay"), ("kmodel.commands.explore", "explore")):
+                       ("kmodel.commands.replay", "replay"), ("kmodel.commands.explore", "explore"),
+                       ("kmodel.commands.bench", "bench")):
     try:
         _mod = importlib.import_module(_module)
     except ModuleNotFoundError as _err:
