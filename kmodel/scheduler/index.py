@@ -4,18 +4,22 @@ Protocol used by `kmodel.cluster`: `build(cluster)`, `on_pod(index, cluster_afte
 `on_node(index, cluster_after, old, new)`, `on_service(index, cluster_after)`, `equivalent(a, b)` and
 `equivalent_to_build(index, cluster)` (the structure rule's check).
 
-What it indexes: for the `textbook` profile (SEMANTICS 60; DESIGN principle 6) the choice for a pending pod is
-the feasible node with the least key `(pods of the pod's spread group on the node, pods on the node, node name)`.
+What it indexes: for a rank profile whose plugins carry their fast forms (the `textbook` profile, SEMANTICS 60;
+DESIGN principle 6; `profile_for`) the choice for a pending pod is the feasible node with the least key `(pods of
+the pod's spread group on the node, pods on the node, node name)`. Everything a key reads comes from the
+profile's plugins: the filters' fast forms (`Profile.feasible_for_shape`) and the rank's `RankIndex` (group,
+count, sibling test), so a plugin added to the profile is what the trees decide with.
 The index keeps, per *group* (the spread group and the pod shape that decides feasibility), a persistent
 tournament tree over the nodes: a complete binary tree of tuples, path-copied on update, whose leaves hold each
 node's key or `INF` when the node is absent or infeasible for that shape, and whose inner nodes hold the least
 key below them. A key carries the node's leaf position and Node object after the three that order it
-(`leaf_key`), so the winner is at hand without further lookups. The root is the answer, so choosing a node is O(1) after an O(log n) update per write.
+(`leaf_key`), so the winner is at hand without further lookups. The root is the answer, so choosing a node is
+O(1) after an O(log n) update per write.
 
-- Spread group: the controller owner's key (`ReplicaSet/frontend`) for an owned pod; for an unowned pod, the
-  Services that select it (their members on a node are its siblings; no Service: no siblings, every count is 0).
-- Shape: the pod's summed requests and its nodeSelector, everything the filters read from the pod
-  (NodeUnschedulable, not-ready taint, NodeAffinity, NodeResourcesFit: SEMANTICS 55).
+- Group key: `(RankIndex.group(pod), Profile.pod_shape(pod))`. For the textbook rank the spread group is the
+  controller owner's key (`("owner", "ReplicaSet/frontend")`) for an owned pod, and for an unowned pod the
+  Services that select it (their members on a node are its siblings; no Service: no siblings, every count is
+  0); the shape is every filter's part of the pod (the summed requests, the nodeSelector: SEMANTICS 55).
 - Trees exist exactly for the groups of the pods waiting in the scheduling queue (`Cluster.unscheduled`), so a
   write costs O(queued groups x log n) and a steady cluster (nothing queued) pays nothing. A group's tree is
   built (O(n)) when its first pod is queued and dropped when its last one leaves the queue. So the index is a
@@ -26,8 +30,8 @@ key below them. A key carries the node's leaf position and Node object after the
 The `kubernetes` profile keeps no trees: its normalised scores (LeastAllocated against each node's own capacity,
 topology spread normalised by the min and max over the feasible nodes and weighted by log(feasible + 2)) change
 for every node whenever the pod shape or the feasible set changes, so no order over nodes survives from one pod
-to the next; `kubernetes_fast` computes the exact result in one pass of integer arithmetic over the nodes and
-the candidate sibling pods, O(n + p) (see its docstring).
+to the next; `weighted_fast` computes the exact result in one pass per plugin over the nodes (and the candidate
+sibling pods), O(n + p) (see its docstring).
 
 Everything here is persistent: an update returns new tuples and maps sharing the rest, and never mutates a
 structure an older state can see.
@@ -173,11 +177,6 @@ def group_key(pod: Pod, cluster, profile=None) -> tuple:
     if profile is None:
         profile = PROFILES[cluster.config.profile]
     return (profile.rank_index.group(pod, cluster), profile.pod_shape(pod))
-
-
-def group_count(gkey: tuple, node_name: str, cluster) -> int:
-    """Pods of the group's spread set counted on a node (`RankIndex.count` of the cluster's profile)."""
-    return PROFILES[cluster.config.profile].rank_index.count(gkey[0], node_name, cluster)
 
 
 def leaf_key(gkey: tuple, node_name: str, cluster, position: int | None = None) -> tuple:

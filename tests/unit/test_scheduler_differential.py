@@ -172,7 +172,7 @@ def test_textbook_fast_path_matches_reference_semantics_60(data):
 
 
 @given(st.data())
-def test_kubernetes_fast_path_matches_reference_semantics_56_to_61(data):
+def test_weighted_fast_path_matches_reference_semantics_56_to_61(data):
     run_history(data, "kubernetes")
 
 
