@@ -18,6 +18,7 @@ it is when it runs, so a new rule is checked everywhere without other edits.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import Any, Callable, Iterable, Mapping
 
 import attrs
@@ -110,12 +111,22 @@ def unregister(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
+ENTRY_POINT_GROUP = "kmodel.rules"
+
+
 def load_catalog() -> None:
+    """The built-in catalogue (`CATALOG_MODULES`, in the README's order), then each `kmodel.rules` entry point: a
+    `"pkg.module"` is imported (its rules register on import), a `"pkg.module:register"` imported and called. A
+    user's rules in their own package reach every engine this way, as do rules imported before an engine runs."""
     global _catalog_loaded
     if not _catalog_loaded:
         _catalog_loaded = True
         for mod in CATALOG_MODULES:
             importlib.import_module(mod)
+        for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            loaded = entry.load()
+            if entry.attr:
+                loaded()
 
 
 def registry() -> Mapping[str, Invariant]:

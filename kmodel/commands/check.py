@@ -18,7 +18,8 @@ import click
 
 from kmodel.cli import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 from kmodel.check import rule_lines, verdict_counts
-from kmodel.cluster import PROFILES, Config
+from kmodel.cluster import Config
+from kmodel.commands.options import PROFILE
 
 
 GENERATED, ALL = "generated", "all"
@@ -72,9 +73,10 @@ def _violation_json(v, trace_file, loaded):
 @click.option("--rules", "rule_names", default=None, help="Comma-separated rule names to check (default: all).")
 @click.option("--nodes", type=click.IntRange(1), default=3, show_default=True,
               help="Equal nodes to add when the manifests declare none.")
-@click.option("--profile", type=click.Choice(PROFILES), default=None,
-              help="Scheduler profile: the seed's textbook rule or the real kube-scheduler defaults (default: the "
-                   "scenario's own, textbook for manifests; both for --scenario generated).")
+@click.option("--profile", type=PROFILE, default=None,
+              help="Scheduler profile: the seed's textbook rule, the real kube-scheduler defaults, or one a "
+                   "`kmodel.parts` entry point registers (default: the scenario's own, textbook for manifests; both "
+                   "for --scenario generated).")
 @click.option("--scenario", default=None, metavar="NAME",
               help="A built-in scenario to check instead of manifests (see --list-scenarios), 'generated', or "
                    "'all' (the catalogue and the generated clusters).")

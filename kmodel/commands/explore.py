@@ -30,7 +30,8 @@ from pathlib import Path
 import click
 
 from kmodel.check import rule_lines, verdict_counts
-from kmodel.cluster import PROFILES, Config
+from kmodel.cluster import Config
+from kmodel.commands.options import PROFILE
 from kmodel.errors import KModelError
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -109,7 +110,7 @@ class _Progress:
               help="Whether the seed scenario has its per-node infrastructure pods.")
 @click.option("--nodes", type=click.IntRange(1), default=3, show_default=True,
               help="Equal nodes to add when the manifests declare none.")
-@click.option("--profile", type=click.Choice(PROFILES), default=None,
+@click.option("--profile", type=PROFILE, default=None,
               help="Scheduler profile (default: the scenario's own; textbook for manifests).")
 @click.option("--start", type=click.Choice(["settled", "initial"]), default="settled", show_default=True,
               help="Explore from the settled cluster, or from the cluster as written.")

@@ -159,3 +159,36 @@ def test_the_oracle_rules_do_not_claim_a_user_profile(pools):
     names = {inv.name for inv in invariants.of_kind(profile="pools")}
     assert "schedule-least-loaded" not in names and "scheduler-forms-agree" in names
     assert "pods-stay-in-their-pool" in names
+
+
+# ---- entry points ----------------------------------------------------------------------------------------------
+
+def test_an_entry_point_of_group_kmodel_parts_registers_a_users_parts(monkeypatch):
+    """A package declares `node_labeler = "tests.extension.node_labeler:register"` in the group `kmodel.parts`:
+    `parts.load` imports the module and calls the function, before any engine reads a registry."""
+    from importlib import metadata
+
+    entry = metadata.EntryPoint("node_labeler", "tests.extension.node_labeler:register", parts.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(parts.metadata, "entry_points",
+                        lambda group: [entry] if group == parts.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(parts, "_loaded", False)
+    try:
+        assert [name for name, _ in controllers()][-1] == node_labeler.NAME
+    finally:
+        node_labeler.unregister_all()
+
+
+def test_an_entry_point_of_group_kmodel_rules_registers_a_users_rules(monkeypatch):
+    import invariants
+    from importlib import metadata
+    from invariants import registry
+
+    entry = metadata.EntryPoint("pools", "tests.extension.pool_plugins:register", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry.metadata, "entry_points",
+                        lambda group: [entry] if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "_catalog_loaded", False)  # the built-in modules are imported already
+    try:
+        assert "pods-stay-in-their-pool" in invariants.registry()
+        assert "pools" in profiles.PROFILES
+    finally:
+        pool_plugins.unregister_all()
