@@ -179,9 +179,12 @@ def test_an_entry_point_of_group_kmodel_parts_registers_a_users_parts(monkeypatc
 
 
 def test_an_entry_point_of_group_kmodel_rules_registers_a_users_rules(monkeypatch):
-    import invariants
+    import importlib
     from importlib import metadata
-    from invariants import registry
+
+    import invariants
+
+    registry = importlib.import_module("invariants.registry")  # `invariants.registry` the attribute is a function
 
     entry = metadata.EntryPoint("pools", "tests.extension.pool_plugins:register", registry.ENTRY_POINT_GROUP)
     monkeypatch.setattr(registry.metadata, "entry_points",
