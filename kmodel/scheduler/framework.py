@@ -231,6 +231,18 @@ class ScheduleResult:
 NO_NODES = "no nodes available to schedule pods"  # ErrNoNodesAvailable
 
 
+def selecting_services(pod, cluster) -> tuple[str, ...]:
+    """Names of the Services with a selector that matches the pod, sorted: what the spreading plugins count a
+    pod's siblings among, as `Cluster.pod_services` holds them for a pod of the cluster (unmanaged Services select
+    nothing, SEMANTICS 26, 8.2)."""
+    out = []
+    for name, svc in cluster.services.items():
+        sel = svc.label_selector
+        if sel is not None and sel.matches(pod.labels):
+            out.append(name)
+    return tuple(sorted(out))
+
+
 def feasible(profile: Profile, pod, node, cluster) -> Bool:
     """Whether the node passes every filter of the profile (SEMANTICS 55): an `all_of` of the filter results."""
     return all_of(*(f.fits(pod, node, cluster) for f in profile.filters))

@@ -49,6 +49,7 @@ from kmodel.objects import FAILED, SUCCEEDED, Pod
 from kmodel.scheduler import reference
 from kmodel.scheduler.framework import ScheduleResult, fast_scores, tie_break
 from kmodel.scheduler.profiles import PROFILES
+from kmodel.usage import pod_requests
 
 _TERMINAL = (SUCCEEDED, FAILED)  # Pod.terminal
 INF = (math.inf,)
@@ -272,31 +273,19 @@ def _pod_matters_on_node(old: Pod | None, new: Pod | None) -> bool:
     if (old.owner is not new.owner and old.owner != new.owner) or \
             (old.labels is not new.labels and old.labels != new.labels):
         return True
-    return old.containers is not new.containers and not _same_requests(old.containers, new.containers)
+    return old.containers is not new.containers and not _same_requests(old, new)
 
 
 _REQUESTS = attrgetter("requests")
 
 
-def _same_requests(a: tuple, b: tuple) -> bool:
-    """Two pods with these containers request the same (`Pod.requests`): identity first, as a status write copies
-    each container's requests by reference."""
+def _same_requests(old: Pod, new: Pod) -> bool:
+    """The two pods request the same (`pod_requests`): identity first, as a status write copies each container's
+    requests by reference."""
+    a, b = old.containers, new.containers
     if len(a) == len(b) and all(map(is_, map(_REQUESTS, a), map(_REQUESTS, b))):
         return True
-    return _requested(a) == _requested(b)
-
-
-def _requested(containers: tuple) -> tuple:
-    """`Pod.requests` of a pod with these containers, as (cpu, memory)."""
-    if len(containers) == 1:
-        r = containers[0].requests
-        return r.cpu, r.memory
-    cpu = memory = 0
-    for c in containers:
-        r = c.requests
-        cpu += r.cpu
-        memory += r.memory
-    return cpu, memory
+    return pod_requests(old) == pod_requests(new)
 
 
 def on_pod(index: TextbookIndex | None, cluster, old: Pod | None, new: Pod | None) -> TextbookIndex | None:

@@ -99,16 +99,8 @@ def score(pod, node, cluster, state=None) -> Int:
 
 def shape(pod) -> tuple[int, int]:
     """What the filter reads of a pod: its summed (cpu, memory) requests (`pod_requests`)."""
-    containers = pod.containers
-    if len(containers) == 1:
-        r = containers[0].requests
-        return r.cpu, r.memory
-    cpu = memory = 0
-    for c in containers:
-        r = c.requests
-        cpu += r.cpu
-        memory += r.memory
-    return cpu, memory
+    requests = pod_requests(pod)
+    return requests.cpu, requests.memory
 
 
 def fits_fast(requests: tuple[int, int], node, usage) -> bool:

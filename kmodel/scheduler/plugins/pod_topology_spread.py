@@ -27,7 +27,14 @@ from kmodel.labels import Selector, selector_from_map
 from kmodel.objects import ReplicaSet, ReplicationController
 import immutables
 
-from kmodel.scheduler.framework import MAX_NODE_SCORE, SKIP, ScorePlugin, go_round, normalize_reverse
+from kmodel.scheduler.framework import (
+    MAX_NODE_SCORE,
+    SKIP,
+    ScorePlugin,
+    go_round,
+    normalize_reverse,
+    selecting_services,
+)
 from kmodel.scheduler.plugins import node_affinity
 from kmodel.scheduler.plugins.node_affinity import selector_matches
 
@@ -126,8 +133,7 @@ def scores_fast(pod, cluster, candidates) -> list[int] | None:
     selector = default_selector(pod, cluster)
     if selector.empty or selector.is_nothing or not candidates:
         return None
-    pools = [cluster.service_members.get(name, _EMPTY) for name, svc in cluster.services.items()
-             if svc.label_selector is not None and svc.label_selector.matches(pod.labels)]
+    pools = [cluster.service_members.get(name, _EMPTY) for name in selecting_services(pod, cluster)]
     pool = min(pools, key=len) if pools else cluster.pods
     pods = cluster.pods
     per_node: dict[str, int] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import immutables
 
-from kmodel.scheduler.framework import RankIndex
+from kmodel.scheduler.framework import RankIndex, selecting_services
 
 NAME = "TextbookSpread"
 _EMPTY = immutables.Map()
@@ -38,17 +38,6 @@ def rank(pod, node, cluster) -> tuple:
 
 
 # ---- the fast form: what the index's trees and the scheduler cache read (framework.RankIndex) ----------------
-
-def selecting_services(pod, cluster) -> tuple[str, ...]:
-    """Names of the Services with a selector that matches the pod, sorted (unmanaged Services select nothing,
-    SEMANTICS 26, 8.2)."""
-    out = []
-    for name, svc in cluster.services.items():
-        sel = svc.label_selector
-        if sel is not None and sel.matches(pod.labels):
-            out.append(name)
-    return tuple(sorted(out))
-
 
 def spread_group(pod, cluster) -> tuple:
     """The pod's siblings as a group key: `("owner", owner key)` for a pod with a controller owner, else
