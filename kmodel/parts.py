@@ -80,6 +80,7 @@ _CLOCK: list[Callable[[], Event]] = []
 _FAULT_GROUPS: dict[str, tuple[int, int, tuple[type, ...]]] = {}
 _TIES: dict[type, Callable[[Any, Event, frozenset], tuple[Tie, ...]]] = {}
 _loaded = False
+_ORDERED: dict[str, tuple] = {}  # "controllers" / "environment" -> the parts in order; cleared on every change
 
 
 def register_controller(name: str, reconcile: Callable[[Any], Iterable[Event]], order: int = USER_ORDER,
@@ -91,12 +92,14 @@ def register_controller(name: str, reconcile: Callable[[Any], Iterable[Event]], 
     event_source(name, CONTROLLER, order=order)(source)
     part = ControllerPart(name, reconcile, order, source, reconcile.__module__)
     _CONTROLLERS[name] = part
+    _ORDERED.clear()
     return part
 
 
 def unregister_controller(name: str) -> None:
     """Remove a controller and its event source (a test's own controller, after the test)."""
     _CONTROLLERS.pop(name)
+    _ORDERED.clear()
     unregister_source(name)
 
 
@@ -105,6 +108,7 @@ def register_environment(name: str, healthy: Callable[[Any], Iterable[Event]], o
     if name in _ENVIRONMENT:
         raise ValueError(f"environment {name!r} is already registered")
     part = _ENVIRONMENT[name] = EnvironmentPart(name, healthy, order)
+    _ORDERED.clear()
     return part
 
 
@@ -143,9 +147,13 @@ def load() -> None:
 
 
 def controllers() -> tuple[ControllerPart, ...]:
-    """The controllers in their fair round's order (by `order`, then name)."""
+    """The controllers in their fair round's order (by `order`, then name). Read by every settle round, so the
+    order is kept until a registration changes it."""
     load()
-    return tuple(sorted(_CONTROLLERS.values(), key=lambda p: (p.order, p.name)))
+    found = _ORDERED.get("controllers")
+    if found is None:
+        found = _ORDERED["controllers"] = tuple(sorted(_CONTROLLERS.values(), key=lambda p: (p.order, p.name)))
+    return found
 
 
 def controller(name: str) -> ControllerPart:
@@ -155,7 +163,10 @@ def controller(name: str) -> ControllerPart:
 
 def environment() -> tuple[EnvironmentPart, ...]:
     load()
-    return tuple(sorted(_ENVIRONMENT.values(), key=lambda p: (p.order, p.name)))
+    found = _ORDERED.get("environment")
+    if found is None:
+        found = _ORDERED["environment"] = tuple(sorted(_ENVIRONMENT.values(), key=lambda p: (p.order, p.name)))
+    return found
 
 
 def clock() -> Event | None:
@@ -189,6 +200,7 @@ def swapped(name: str, reconcile: Callable[[Any], Iterable[Event]],
     block runs: how a bug-catching test swaps one controller's decision without patching a module."""
     load()
     original = _CONTROLLERS.pop(name)
+    _ORDERED.clear()
     entry = unregister_source(name)
     part = register_controller(name, reconcile, original.order, proposals)
     try:
@@ -196,4 +208,5 @@ def swapped(name: str, reconcile: Callable[[Any], Iterable[Event]],
     finally:
         unregister_controller(name)
         _CONTROLLERS[name] = original
+        _ORDERED.clear()
         restore_source(entry)

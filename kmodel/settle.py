@@ -55,8 +55,8 @@ def _apply(cluster: Cluster, event: Event, applied: list[Event], observe: Observ
 def controller_round(cluster: Cluster, observe: Observer | None = None) -> tuple[Cluster, list[Event]]:
     """One fair round: every controller proposes against the current state; stale proposals are dropped."""
     applied: list[Event] = []
-    for _, reconcile in controllers():
-        for event in reconcile(cluster):
+    for part in parts.controllers():
+        for event in part.reconcile(cluster):
             if event.guard(cluster):
                 cluster = _apply(cluster, event, applied, observe)
     return cluster, applied
