@@ -13,14 +13,16 @@ any was inconclusive, else `pass`.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hyp_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
+from hypothesis.internal.conjecture import engine as _hypothesis_engine
 from hypothesis.stateful import run_state_machine_as_test
 
 import invariants
@@ -120,11 +122,34 @@ def applicable_witnesses(cluster: Cluster) -> set[str]:
     return {inv.name for inv in invariants.of_kind(invariants.SOMETIMES) if inv.applies is None or inv.applies(cluster)}
 
 
+@contextlib.contextmanager
+def shrink_deadline(seconds: float | None) -> Iterator[None]:
+    """Bound how long Hypothesis shrinks a failure to `seconds` (None: leave its own bound, five minutes).
+
+    A run over a generated cluster costs a settle and every rule, so shrinking one counterexample can take the
+    whole five minutes Hypothesis allows, far longer than a CI step wants (a mutant of the grace period took 317
+    s, nearly all of it shrinking). Hypothesis has no public setting for this: its engine reads the module
+    constant `MAX_SHRINKING_SECONDS` when shrinking starts and, past it, stops and reports the smallest failure
+    found so far (`ExitReason.very_slow_shrinking`, Hypothesis issue 2340), which is a real counterexample, only
+    less shrunk. `tests/engines/test_shrink_deadline.py` fails if an upgrade removes the constant."""
+    if seconds is None or not hasattr(_hypothesis_engine, "MAX_SHRINKING_SECONDS"):
+        yield
+        return
+    saved = _hypothesis_engine.MAX_SHRINKING_SECONDS
+    _hypothesis_engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        _hypothesis_engine.MAX_SHRINKING_SECONDS = saved
+
+
 def run_hypothesis(cluster: Cluster | st.SearchStrategy, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
-                   rule_names: Iterable[str] | None = None) -> tuple[Coverage, RuleBroken | None]:
+                   rule_names: Iterable[str] | None = None, shrink_seconds: float | None = None
+                   ) -> tuple[Coverage, RuleBroken | None]:
     """Run the stateful engine from `cluster`, or from clusters drawn from a strategy (each run's cluster is
     counted in the coverage); a run may begin with the cluster's own rollout (`make_machine(settle_first=True)`).
-    Returns what it reached and the shrunk failure, if any."""
+    Returns what it reached and the shrunk failure, if any; `shrink_seconds` bounds the shrinking
+    (`shrink_deadline`; Hypothesis' own five minutes when None)."""
     coverage = Coverage()
     if isinstance(cluster, Cluster):
         machine = make_machine(st.just(cluster), rule_names=rule_names, coverage=coverage, settle_first=True)
@@ -132,13 +157,18 @@ def run_hypothesis(cluster: Cluster | st.SearchStrategy, seed: int = 0, max_exam
         machine = make_machine(cluster, rule_names=rule_names, coverage=coverage, settle_first=True,
                                record_initial=True)
     machine = hyp_seed(seed)(machine)
+    # No target phase: below 1,000 examples Hypothesis runs one hill-climbing pass over every choice of the best
+    # run of each `target()` label with no bound on its runs, and a run here costs a settle and every rule. It
+    # took half the time of `--scenario all` (55 s against 28 s, the same verdicts, every witness reached) and 3.5
+    # minutes on a generated cluster under one mutant, before any shrinking. The pytest suite keeps it.
     cfg = settings(max_examples=max_examples, stateful_step_count=max_steps, deadline=None, database=None,
                    verbosity=Verbosity.quiet, derandomize=False, print_blob=False,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                           HealthCheck.filter_too_much, HealthCheck.large_base_example],
-                   phases=[Phase.generate, Phase.target, Phase.shrink])
+                   phases=[Phase.generate, Phase.shrink])
     try:
-        run_state_machine_as_test(machine, settings=cfg)
+        with shrink_deadline(shrink_seconds):
+            run_state_machine_as_test(machine, settings=cfg)
     except RuleBroken as broken:
         return coverage, broken
     except Flaky as flaky:  # pragma: no cover - the model is deterministic; say so loudly if not
@@ -165,9 +195,9 @@ def settle_checked(cluster: Cluster, names: Iterable[str] | None, max_steps: int
 
 def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_steps: int = 40,
                   rule_names: Iterable[str] | None = None, engine: str = "hypothesis",
-                  hunt_rounds: int = 4) -> CheckReport:
+                  hunt_rounds: int = 4, shrink_seconds: float | None = None) -> CheckReport:
     """Check every registered rule (or the named ones) on `cluster`, searching up to `hunt_rounds` more times
-    for witnesses the first search did not reach."""
+    for witnesses the first search did not reach; `shrink_seconds` bounds each search's shrinking."""
     started = time.perf_counter()
     names = None if rule_names is None else list(rule_names)
     rules = invariants.of_kind(names=names, profile=cluster.config.profile)
@@ -188,7 +218,7 @@ def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_s
     for v in on_the_way:
         violated.setdefault(v.rule, v.message)
         violations.append(ViolationReport(v.rule, v.message, v.objects, cluster, way))
-    coverage, broken = run_hypothesis(cluster, seed, max_examples, max_steps, checked)
+    coverage, broken = run_hypothesis(cluster, seed, max_examples, max_steps, checked, shrink_seconds)
     # Witness hunting: while an applicable witness is unreached and nothing broke, search again with the next
     # seeds, so a rule is not left inconclusive merely because one search missed the states it speaks of.
     for extra in range(1, hunt_rounds + 1):
@@ -196,7 +226,7 @@ def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_s
         wanted |= {inv.witness for inv in rules if inv.witness in applicable}
         if broken is not None or wanted <= coverage.witnesses:
             break
-        more, broken = run_hypothesis(cluster, seed + extra, max_examples, max_steps, checked)
+        more, broken = run_hypothesis(cluster, seed + extra, max_examples, max_steps, checked, shrink_seconds)
         coverage.witnesses |= more.witnesses
         coverage.steps += more.steps
         for name, n in more.event_counts.items():
@@ -214,8 +244,8 @@ def check_cluster(cluster: Cluster, seed: int = 0, max_examples: int = 60, max_s
 
 
 def check_generated(strategy: st.SearchStrategy | None = None, seed: int = 0, examples: int = 100,
-                    max_steps: int = 30, rule_names: Iterable[str] | None = None, hunt_rounds: int = 2
-                    ) -> tuple[CheckReport, Coverage]:
+                    max_steps: int = 30, rule_names: Iterable[str] | None = None, hunt_rounds: int = 2,
+                    shrink_seconds: float | None = None) -> tuple[CheckReport, Coverage]:
     """`kmodel check --scenario generated`: every registered rule (or the named ones) on runs from `examples`
     clusters drawn from `strategy` (default `kmodel.generate.clusters()`), each run a cluster and a trace of up
     to `max_steps` steps; Hypothesis shrinks a failure to a small cluster and a short trace, which the report
@@ -232,12 +262,12 @@ def check_generated(strategy: st.SearchStrategy | None = None, seed: int = 0, ex
     names = None if rule_names is None else list(rule_names)
     rules = invariants.of_kind(names=names)
     checked = [inv.name for inv in rules if inv.kind != invariants.SOMETIMES]
-    coverage, broken = run_hypothesis(strategy, seed, examples, max_steps, checked)
+    coverage, broken = run_hypothesis(strategy, seed, examples, max_steps, checked, shrink_seconds)
     for extra in range(1, hunt_rounds + 1):
         wanted = {inv.name for inv in rules if inv.kind == invariants.SOMETIMES} | {inv.witness for inv in rules}
         if broken is not None or (wanted & coverage.applicable) <= coverage.witnesses:
             break
-        more, broken = run_hypothesis(strategy, seed + extra, examples, max_steps, checked)
+        more, broken = run_hypothesis(strategy, seed + extra, examples, max_steps, checked, shrink_seconds)
         coverage.merge(more)
     violated: dict[str, str] = {}
     violations: list[ViolationReport] = []

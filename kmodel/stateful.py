@@ -7,7 +7,8 @@ checks the STABLE rules on the settled state, then carries on from there. The re
 story (`kmodel.user.teardown_requests`: deleting a controller, a Service, a Node) are not among the step's
 events: at one quiescence point in `TEARDOWN_ONE_IN` the settled cluster gets one of them, and settles again, so
 that cascading deletion and the pod garbage collector are checked without most runs losing their workload.
-`target()` steers towards rich states (pods not ready, restarts, pending pods) and `event()` labels show
+`target()` steers towards rich states (pods not ready, restarts, pending pods) in the suite's runs (`kmodel
+check` leaves Hypothesis' target phase out: see `kmodel.check.run_hypothesis`), and `event()` labels show
 coverage under `--hypothesis-show-statistics`.
 
 How a step's event is drawn decides which bugs a run can meet, so the draw is shaped (constants below): the

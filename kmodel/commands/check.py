@@ -25,7 +25,7 @@ from kmodel.commands.options import PROFILE
 GENERATED, ALL = "generated", "all"
 
 
-def _check_one(cluster, engine, seed, max_steps, max_examples, names):
+def _check_one(cluster, engine, seed, max_steps, max_examples, names, shrink_seconds=None):
     """One cluster through the chosen engine."""
     if engine == "explore":
         from kmodel.explore import check_with_explorer
@@ -33,19 +33,20 @@ def _check_one(cluster, engine, seed, max_steps, max_examples, names):
         return check_with_explorer(cluster, max_depth=max_steps or 3, rule_names=names)
     from kmodel.check import check_cluster
 
-    return check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30, rule_names=names)
+    return check_cluster(cluster, seed=seed, max_examples=max_examples, max_steps=max_steps or 30, rule_names=names,
+                         shrink_seconds=shrink_seconds)
 
 
-def _run_scenario(name, engine, seed, examples, max_steps, max_examples, names, profile):
+def _run_scenario(name, engine, seed, examples, max_steps, max_examples, names, profile, shrink_seconds=None):
     """A built-in scenario (or the generated clusters) through the chosen engine: (report, coverage or None,
     cluster or None)."""
     from kmodel import scenarios
 
     if name == GENERATED:
-        return _check_generated(engine, seed, examples, max_steps, max_examples, names, profile)
+        return _check_generated(engine, seed, examples, max_steps, max_examples, names, profile, shrink_seconds)
     built = scenarios.CATALOGUE[name]
     cluster = built.cluster(Config(profile=profile or built.profile, seed=seed))
-    return _check_one(cluster, engine, seed, max_steps, max_examples, names), None, cluster
+    return _check_one(cluster, engine, seed, max_steps, max_examples, names, shrink_seconds), None, cluster
 
 
 def _violation_json(v, trace_file, loaded):
@@ -86,10 +87,13 @@ def _violation_json(v, trace_file, loaded):
                    "explorer, which explores each in turn).")
 @click.option("--coverage", "show_coverage", is_flag=True, default=False,
               help="Also report the configuration features checked and the witnesses reached.")
+@click.option("--shrink-seconds", type=click.FloatRange(0), default=20.0, show_default=True,
+              help="How long the Hypothesis engine may shrink a counterexample, from the first failure found; the "
+                   "report keeps the smallest found by then (0: report the first failure as found).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace-dir", type=click.Path(path_type=Path), default=Path(".kmodel/traces"), show_default=True)
 def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, profile, scenario, list_scenarios,
-          examples, show_coverage, output_format, trace_dir):
+          examples, shrink_seconds, show_coverage, output_format, trace_dir):
     """Check the rules on MANIFEST files or directories (or a built-in scenario, the seed by default)."""
     import invariants
     from kmodel import scenarios
@@ -123,7 +127,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         findings = list(findings_mod.find_all(loaded, nodes=nodes))
         not_modelled = list(loaded.not_modelled)
         source = ", ".join(str(m) for m in manifests)
-        report = _check_one(cluster, engine, seed, max_steps, max_examples, names)
+        report = _check_one(cluster, engine, seed, max_steps, max_examples, names, shrink_seconds)
     elif scenario == ALL:
         from kmodel.explore import merge_reports
         from kmodel.stateful import Coverage
@@ -131,7 +135,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         coverage = Coverage()
         for name in [*scenarios.CATALOGUE, GENERATED]:
             one, one_coverage, one_cluster = _run_scenario(name, engine, seed, examples, max_steps, max_examples,
-                                                           names, profile)
+                                                           names, profile, shrink_seconds)
             per_scenario.append((name, one))
             if one_coverage is not None:
                 coverage.merge(one_coverage)
@@ -142,7 +146,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         report = merge_reports([one for _, one in per_scenario], engine)
     else:
         report, coverage, cluster = _run_scenario(scenario or "seed", engine, seed, examples, max_steps,
-                                                  max_examples, names, profile)
+                                                  max_examples, names, profile, shrink_seconds)
     trace_files = _save_traces(report, trace_dir, engine, seed)
     verdict = report.verdict
     if per_scenario:  # every scenario must pass on its own: a rule inconclusive on one is not passed by another
@@ -252,7 +256,7 @@ def _list_scenarios(output_format: str) -> None:
         click.echo(f"{name:<{width}}  {summary}")
 
 
-def _check_generated(engine, seed, examples, max_steps, max_examples, names, profile):
+def _check_generated(engine, seed, examples, max_steps, max_examples, names, profile, shrink_seconds=None):
     """`--scenario generated`: the Hypothesis engine over `examples` drawn clusters, or the explorer on each of
     them (the verdicts merged: `kmodel.explore.merge_reports`)."""
     from kmodel import generate
@@ -275,7 +279,7 @@ def _check_generated(engine, seed, examples, max_steps, max_examples, names, pro
     from kmodel.check import check_generated
 
     report, coverage = check_generated(strategy, seed=seed, examples=examples, max_steps=max_steps or 30,
-                                       rule_names=names)
+                                       rule_names=names, shrink_seconds=shrink_seconds)
     return report, coverage, None
 
 
