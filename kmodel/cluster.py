@@ -32,10 +32,10 @@ from typing import Iterable, Iterator
 import attrs
 import immutables
 
-from kmodel import labels as _labels
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.decisions import kubelet as kubelet_decisions
 from kmodel.decisions import replication as replication_decisions
+from kmodel.memo import Memo
 from kmodel.objects import FAILED as _FAILED
 from kmodel.objects import SUCCEEDED as _SUCCEEDED
 from kmodel.objects import (
@@ -373,10 +373,9 @@ class Cluster:
         # replaced pod's are at hand from its own write), and the new state is assembled by `_with_pod_indexes`
         # rather than `attrs.evolve`.
         name = (new or old).name  # type: ignore[union-attr]
-        table = _facts_table()
-        known = table[1]
-        fo = None if old is None else known.get(id(old)) or _new_facts(old, table)
-        fn = None if new is None else known.get(id(new)) or _new_facts(new, table)
+        known = _FACTS
+        fo = None if old is None else known.get(id(old)) or _new_facts(old)
+        fn = None if new is None else known.get(id(new)) or _new_facts(new)
         by_node, by_owner, orphans = self.pods_by_node, self.pods_by_owner, self.orphans
         members, usage, owner_counts = self.service_members, self.node_usage, self.owner_node_counts
         unscheduled = self.unscheduled
@@ -487,11 +486,10 @@ class Cluster:
         mismatches, eq = self.endpoint_mismatches, self.endpoints_queue
         if (o_svcs or n_svcs) and (not both or not same_labels or _endpoint_view_changed(old, new)):  # type: ignore
             services, stored = self.services, self.stored_endpoints
-            entry_fns = _entry_fns()
             for svc_name in (o_svcs if o_svcs is n_svcs else set(o_svcs).union(n_svcs)):
                 if svc_name in n_svcs:
-                    entries = _entries_of(services[svc_name], entry_fns)
-                    entry = entries[2].get(id(new), _MISS)
+                    entries = _entries_of(services[svc_name])
+                    entry = entries[1].get(id(new), _MISS)
                     if entry is _MISS:
                         entry = _new_entry(entries, new)
                 else:
@@ -694,9 +692,9 @@ class Cluster:
 # for all of them. Exact: the stored pod equals the pod written (attrs equality over every Pod field; no field is
 # left out of it), so every reader sees the value that was written. `_SHARED_IDS` answers a pod that is already
 # the shared object without hashing it. Bounded: both are cleared when full.
-_SHARED: dict = {}
-_SHARED_IDS: dict = {}
 _SHARED_LIMIT = 16_384
+_SHARED = Memo("shared-pods", _SHARED_LIMIT)
+_SHARED_IDS = Memo("shared-pod-ids", _SHARED_LIMIT)
 
 
 def shared_pod(pod: Pod) -> Pod:
@@ -772,22 +770,20 @@ def _claims_of(cluster: Cluster, ctl: Controller, owned=None, orphans=None, clai
     return n, adopt, release
 
 
-# Memos of the decisions the indexes are made of, by object identity. Pods, Services, controllers and Endpoints are
-# immutable values shared between successive states, so the oracle's recomputation of a state only evaluates the
-# decisions for the objects its last writes made, and an Endpoints sync, the index update that follows it and the
-# pod write before it share their answers. Each memo is a table of answers by `id(object)` for one tuple of
-# decision functions. Exact: an answer is a pure function of the object(s) and of the decision functions (a
-# patched function, as the bug-catching tests install, makes a new, empty table: `_facts_table` and the others
-# compare the functions by identity), and a table keeps every object it answers for (`kept`), so no identity in
-# it can be reused by another object while it is there: an answer found by an object's identity is that
-# object's. As for the indexes themselves, a decision patched while a cluster built before the patch is still in
-# use is not supported. Bounded: a table is cleared when full.
+# Memos of the decisions the indexes are made of, by object identity (`kmodel.memo`). Pods, Services, controllers
+# and Endpoints are immutable values shared between successive states, so the oracle's recomputation of a state
+# only evaluates the decisions for the objects its last writes made, and an Endpoints sync, the index update that
+# follows it and the pod write before it share their answers. Exact: an answer is a pure function of the
+# object(s) and of the model's code (a decision swapped with `kmodel.memo.swapped` clears every memo), and a memo
+# keeps every object it answers for, so no identity in it can be reused by another object while it is there: an
+# answer found by an object's identity is that object's. As for the indexes themselves, a cluster built before a
+# swap keeps the indexes it was built with. Bounded: a memo (or one object's table) is cleared when full.
 _TABLE_LIMIT = 8_192
 _MISS = object()  # not in a table (some answers are None)
 
 
 def _remember(answers: dict, kept: list, obj, value):
-    """Add the answer for `obj` to a table (`answers`, `kept`), clearing it first when full."""
+    """Add the answer for `obj` to one object's table (`answers`, `kept`), clearing it first when full."""
     if len(answers) >= _TABLE_LIMIT:
         answers.clear()
         kept.clear()
@@ -796,19 +792,8 @@ def _remember(answers: dict, kept: list, obj, value):
     return value
 
 
-# `_pod_facts` per pod object: [decision functions, answers, kept pods]
-_FACTS: list = [(None, None, None, None), {}, []]
-
-
-def _facts_table() -> list:
-    """The `_pod_facts` table for the current decisions: the kubelet's queue decisions and `is_active`."""
-    table = _FACTS
-    fns = table[0]
-    if fns[0] is not kubelet_decisions.has_work or fns[1] is not kubelet_decisions.needs_environment or \
-            fns[2] is not kubelet_decisions.pod_deadlines or fns[3] is not replication_decisions.is_active:
-        table[:] = [(kubelet_decisions.has_work, kubelet_decisions.needs_environment, kubelet_decisions.pod_deadlines,
-                     replication_decisions.is_active), {}, []]
-    return table
+# `_pod_facts` per pod object (the memo keeps the pod).
+_FACTS = Memo("pod-facts", _TABLE_LIMIT, keep=True)
 
 
 def _pod_facts(pod: Pod) -> tuple:
@@ -816,71 +801,56 @@ def _pod_facts(pod: Pod) -> tuple:
     (`kubelet.has_work`, `kubelet.needs_environment`, `kubelet.pod_deadlines`, the owner key or None, `usage_of`,
     `replication.is_active`, node name, not being deleted, terminal, the owner uid or None, creation index,
     labels, (cpu, memory, 1, non-zero cpu, non-zero memory): what the pod adds to its node's `NodeUsage`)."""
-    table = _facts_table()
-    facts = table[1].get(id(pod))
-    return _new_facts(pod, table) if facts is None else facts
+    facts = _FACTS.get(id(pod))
+    return _new_facts(pod) if facts is None else facts
 
 
-def _new_facts(pod: Pod, table: list) -> tuple:
-    work, env, deadlines, active = table[0]
+def _new_facts(pod: Pod) -> tuple:
+    kd = kubelet_decisions
     owner = pod.owner
     use = usage_of(pod)
-    value = (work(pod), env(pod), deadlines(pod), None if owner is None else owner.key, use, active(pod),
-             pod.node_name, pod.deletion_timestamp is None, pod.phase in _TERMINAL_PHASES,
-             None if owner is None else owner.uid, pod.creation_index, pod.labels, (use[0], use[1], 1, use[2], use[3]))
+    value = (kd.has_work(pod), kd.needs_environment(pod), kd.pod_deadlines(pod), None if owner is None else owner.key,
+             use, replication_decisions.is_active(pod), pod.node_name, pod.deletion_timestamp is None,
+             pod.phase in _TERMINAL_PHASES, None if owner is None else owner.uid, pod.creation_index, pod.labels,
+             (use[0], use[1], 1, use[2], use[3]))
     shared = _FACT_VALUES.get(value)
     if shared is None:
-        if len(_FACT_VALUES) >= _TABLE_LIMIT:
-            _FACT_VALUES.clear()
-        _FACT_VALUES[value] = shared = value
-    return _remember(table[1], table[2], pod, shared)
+        shared = _FACT_VALUES.remember(value, value)
+    return _FACTS.remember(id(pod), shared, pod)
 
 
 # Equal facts are one object (hash-consing, as `shared_pod` does for pods): a pod whose write changed nothing the
 # indexes read (a restart count, a deletion cost) has the very facts object of the pod it replaced, so the pod fold
 # of `_recompute` can be remembered by the identity of its pods' facts (`_FOLDS`). Exact: a shared facts object
 # equals the facts computed. Bounded: cleared when full (pods already holding a facts object keep it).
-_FACT_VALUES: dict = {}
+_FACT_VALUES = Memo("pod-fact-values", _TABLE_LIMIT)
 
 
-# Two-object decisions, one table per first object: id(first object) -> [first object, decision functions,
-# answers by id(second object), kept second objects, ...]. One dict lookup per pair, without a key tuple. Bounded:
-# the outer dicts are cleared when full, and each table as above.
+# Two-object decisions, one table per first object: id(first object) -> [first object, answers by id(second
+# object), kept second objects, ...]. One dict lookup per pair, without a key tuple.
 _PAIR_OUTER_LIMIT = 256
-_ENTRIES: dict = {}  # id(service) -> [service, fns, {id(pod): `endpoints.endpoint_entry`}, kept pods]
-_CLAIMS: dict = {}  # id(controller) -> [controller, fns, {id(pod): claim state}, kept pods, {(n, adopt, release): due}]
-_FNS: dict[str, tuple] = {}  # "entries" / "claims" -> the decision functions of the current tables
+_ENTRIES = Memo("endpoint-entries", _PAIR_OUTER_LIMIT)  # id(service) -> [service, {id(pod): entry}, kept pods]
+# id(controller) -> [controller, {id(pod): claim state}, kept pods, {(n, adopt, release): due}]
+_CLAIMS = Memo("claims", _PAIR_OUTER_LIMIT)
 _NONE: dict = {}  # an empty recomputed index (read-only, shared)
 
 
-def _entry_fns() -> tuple:
-    """The decisions `_ENTRIES` remembers: `endpoints.endpoint_entry` and the `address_is_ready` it reads."""
-    fns = _FNS.get("entries")
-    entry, ready = endpoint_decisions.endpoint_entry, endpoint_decisions.address_is_ready
-    if fns is None or fns[0] is not entry or fns[1] is not ready:
-        fns = _FNS["entries"] = (entry, ready)
-    return fns
-
-
-def _entries_of(svc: Service, fns: tuple) -> list:
-    """The `_ENTRIES` table of a Service for the decision functions `fns` (`_entry_fns`)."""
+def _entries_of(svc: Service) -> list:
+    """The `_ENTRIES` table of a Service: `endpoints.endpoint_entry` per pod."""
     table = _ENTRIES.get(id(svc))
-    if table is not None and table[0] is svc and table[1] is fns:
+    if table is not None and table[0] is svc:
         return table
-    if len(_ENTRIES) >= _PAIR_OUTER_LIMIT:
-        _ENTRIES.clear()
-    table = _ENTRIES[id(svc)] = [svc, fns, {}, []]
-    return table
+    return _ENTRIES.remember(id(svc), [svc, {}, []])
 
 
 def _new_entry(table: list, pod: Pod):
-    return _remember(table[2], table[3], pod, table[1][0](pod, table[0]))
+    return _remember(table[1], table[2], pod, endpoint_decisions.endpoint_entry(pod, table[0]))
 
 
 def _entry_memo(pod: Pod, svc: Service):
     """`endpoints.endpoint_entry(pod, svc)`, remembered."""
-    table = _entries_of(svc, _entry_fns())
-    entry = table[2].get(id(pod), _MISS)
+    table = _entries_of(svc)
+    entry = table[1].get(id(pod), _MISS)
     return _new_entry(table, pod) if entry is _MISS else entry
 
 
@@ -889,92 +859,72 @@ def remembered_entry(pod: Pod, service: Service):
     return _entry_memo(pod, service)
 
 
-def _claim_fns() -> tuple:
-    """The decisions `_CLAIMS` remembers: `replication.claim_state` (and the `is_active` and `Selector.matches` it
-    reads) and `replication.sync_due`."""
-    fns = _FNS.get("claims")
-    rd = replication_decisions
-    claim, active, matches, due = rd.claim_state, rd.is_active, _labels.Selector.matches, rd.sync_due
-    if fns is None or fns[0] is not claim or fns[1] is not active or fns[2] is not matches or fns[3] is not due:
-        fns = _FNS["claims"] = (claim, active, matches, due)
-    return fns
-
-
-def _claims_of_controller(ctl: Controller, fns: tuple) -> list:
-    """The `_CLAIMS` table of a controller for the decision functions `fns` (`_claim_fns`): `claim_state` per
-    pod, and `sync_due` per claim count (a function of the controller and three counts)."""
+def _claims_of_controller(ctl: Controller) -> list:
+    """The `_CLAIMS` table of a controller: `claim_state` per pod, and `sync_due` per claim count (a function of
+    the controller and three counts)."""
     table = _CLAIMS.get(id(ctl))
-    if table is not None and table[0] is ctl and table[1] is fns:
+    if table is not None and table[0] is ctl:
         return table
-    if len(_CLAIMS) >= _PAIR_OUTER_LIMIT:
-        _CLAIMS.clear()
-    table = _CLAIMS[id(ctl)] = [ctl, fns, {}, [], {}]
-    return table
+    return _CLAIMS.remember(id(ctl), [ctl, {}, [], {}])
 
 
 def _new_claim(table: list, pod: Pod) -> int:
-    return _remember(table[2], table[3], pod, table[1][0](table[0], pod))
+    return _remember(table[1], table[2], pod, replication_decisions.claim_state(table[0], pod))
 
 
 def _due_memo(table: list, n: int, to_adopt: int, to_release: int) -> bool:
     """`replication.sync_due(ctl, n, to_adopt, to_release)`, remembered in the controller's `_CLAIMS` table."""
-    dues = table[4]
+    dues = table[3]
     key = (n, to_adopt, to_release)
     due = dues.get(key)
     if due is None:
         if len(dues) >= _TABLE_LIMIT:
             dues.clear()
-        due = dues[key] = table[1][3](table[0], n, to_adopt, to_release)
+        due = dues[key] = replication_decisions.sync_due(table[0], n, to_adopt, to_release)
     return due
 
 
 def _claim_memo(ctl: Controller, pod: Pod) -> int:
     """`replication.claim_state(ctl, pod)`, remembered."""
-    table = _claims_of_controller(ctl, _claim_fns())
-    state = table[2].get(id(pod))
+    table = _claims_of_controller(ctl)
+    state = table[1].get(id(pod))
     return _new_claim(table, pod) if state is None else state
 
 
 # What the recomputation reads of the Services map, remembered by its identity (writes that change no Service
 # keep the same map): the managed Services' selectors in name order, the unmanaged Services (SEMANTICS 26), and
 # per labels object (pods of one template share theirs) the names of the Services whose selector matches it.
-# Exact: each is a function of the map's Services and, for the matches, of the labels and `Selector.matches`
-# (part of the key); the map and the labels objects are kept. The dicts are shared by the recomputations that
-# read them and never written once built.
-_SELECTIONS: dict = {}  # id(services) -> (services, matches, selectors, unmanaged, {id(labels): names}, kept labels)
+# Exact: each is a function of the map's Services and, for the matches, of the labels; the map and the labels
+# objects are kept. The dicts are shared by the recomputations that read them and never written once built.
 _SELECTIONS_LIMIT = 64
+# id(services) -> (services, selectors, unmanaged, {id(labels): names}, kept labels)
+_SELECTIONS = Memo("service-selections", _SELECTIONS_LIMIT)
 
 
 def _selections_of(services: immutables.Map) -> tuple:
-    fn = _labels.Selector.matches
     hit = _SELECTIONS.get(id(services))
-    if hit is not None and hit[0] is services and hit[1] is fn:
+    if hit is not None and hit[0] is services:
         return hit
-    if len(_SELECTIONS) >= _SELECTIONS_LIMIT:
-        _SELECTIONS.clear()
     selectors = tuple(sorted((name, svc.label_selector) for name, svc in services.items() if svc.selector is not None))
     unmanaged = {n: True for n, svc in services.items() if svc.selector is None}
-    hit = _SELECTIONS[id(services)] = (services, fn, selectors, unmanaged, {}, [])
-    return hit
+    return _SELECTIONS.remember(id(services), (services, selectors, unmanaged, {}, []))
 
 
 def _new_selection(memo: tuple, labels) -> tuple[str, ...]:
     """The names of the Services (of `memo`) whose selector matches `labels`, in name order."""
-    return _remember(memo[4], memo[5], labels, tuple(name for name, sel in memo[2] if sel.matches(labels)))
+    return _remember(memo[3], memo[4], labels, tuple(name for name, sel in memo[1] if sel.matches(labels)))
 
 
 # The not-ready nodes, remembered by the identity of the nodes map (a function of its Node objects).
-_NODE_SETS: dict = {}  # id(nodes) -> (nodes, {name: True} of the nodes not Ready)
+_NODE_SETS = Memo("not-ready-nodes", _SELECTIONS_LIMIT)  # id(nodes) -> (nodes, {name: True} of the nodes not Ready)
 
 
 def _not_ready_of(nodes: immutables.Map) -> dict:
     hit = _NODE_SETS.get(id(nodes))
     if hit is not None and hit[0] is nodes:
         return hit[1]
-    if len(_NODE_SETS) >= _SELECTIONS_LIMIT:
-        _NODE_SETS.clear()
     value = {n: True for n, node in nodes.items() if not node.ready}
-    _NODE_SETS[id(nodes)] = (nodes, value)
+    _NODE_SETS.remember(id(nodes), (nodes, value))
     return value
 
 
@@ -986,26 +936,22 @@ def _not_ready_of(nodes: immutables.Map) -> dict:
 # pods' facts and differ elsewhere (container statuses no queue decision reads, the Endpoints, the nodes): the
 # 1,031 states of the explorer's benchmark have 81 distinct folds. The result's dicts are shared and read-only.
 # Bounded: cleared when full.
-_FOLDS: dict = {}  # key -> (facts list, controllers, selections, the fold)
-_FOLDS_LIMIT = 4_096
+_FOLDS = Memo("pod-folds", 4_096)  # key -> (facts list, controllers, selections, the fold)
 
 
 def _pod_fold(pods: immutables.Map, clock: int, controllers: immutables.Map, selections: tuple) -> tuple:
     """(pods_by_node, pods_by_owner, orphans, service_members, node_usage, owner_node_counts, unscheduled,
     terminal_pods, dangling_pods, kubelet_queue, environment_queue, timers, pod_services) as plain dicts."""
-    table = _facts_table()
-    facts_list = list(map(table[1].get, map(id, pods.values())))
+    facts_list = list(map(_FACTS.get, map(id, pods.values())))
     if None in facts_list:
-        facts_list = [facts or _new_facts(pod, table) for facts, pod in zip(facts_list, pods.values())]
+        facts_list = [facts or _new_facts(pod) for facts, pod in zip(facts_list, pods.values())]
     names = tuple(pods.keys())
     key = (names, tuple(map(id, facts_list)), clock, id(controllers), id(selections))
     hit = _FOLDS.get(key)
     if hit is not None:
         return hit[3]
     fold = _fold_pods(names, facts_list, clock, controllers, selections)
-    if len(_FOLDS) >= _FOLDS_LIMIT:
-        _FOLDS.clear()
-    _FOLDS[key] = (facts_list, controllers, selections, fold)
+    _FOLDS.remember(key, (facts_list, controllers, selections, fold))
     return fold
 
 
@@ -1024,7 +970,7 @@ def _fold_pods(names: tuple, facts_list: list, clock: int, controllers: immutabl
     timers: dict = {}
     members: dict = {}
     pod_services: dict = {}
-    selectors, selected_get = selections[2], selections[4].get
+    selectors, selected_get = selections[1], selections[3].get
     for name, facts in zip(names, facts_list):
         work, env, deadlines, owner_key, _, _, node, live, is_terminal, owner_uid, created, labels, use = facts
         if owner_key is None:
@@ -1108,10 +1054,9 @@ def _recompute(cluster: Cluster) -> tuple:
     if controllers:
         claimed_state, adopt_state = replication_decisions.CLAIMED, replication_decisions.TO_ADOPT
         release_state = replication_decisions.TO_RELEASE
-        claim_fns = _claim_fns()
         for key, ctl in controllers.items():
-            memo = _claims_of_controller(ctl, claim_fns)
-            states_get = memo[2].get
+            memo = _claims_of_controller(ctl)
+            states_get = memo[1].get
             n = 0
             to_adopt: dict = {}
             to_release: dict = {}
@@ -1133,7 +1078,7 @@ def _recompute(cluster: Cluster) -> tuple:
                 adopt[key] = to_adopt
             if to_release:
                 release[key] = to_release
-            due = memo[4].get((n, len(to_adopt), len(to_release)))
+            due = memo[3].get((n, len(to_adopt), len(to_release)))
             if due is None:
                 due = _due_memo(memo, n, len(to_adopt), len(to_release))
             if due:
@@ -1143,7 +1088,6 @@ def _recompute(cluster: Cluster) -> tuple:
     mismatches: dict = {}
     eq: dict = {}
     endpoints = cluster.endpoints
-    entry_fns = _entry_fns()
     for name in (services.keys() if not endpoints else set(services.keys()).union(endpoints.keys())):
         svc = services.get(name)
         stored = endpoints.get(name)
@@ -1151,7 +1095,7 @@ def _recompute(cluster: Cluster) -> tuple:
             entry = None
         else:
             entry = stored_eps[name] = _stored_entry_memo(stored)
-        found = _mismatches_of_plain(pods, svc, entry, members.get(name), entry_fns) if svc is not None and \
+        found = _mismatches_of_plain(pods, svc, entry, members.get(name)) if svc is not None and \
             svc.selector is not None else None
         if found:
             mismatches[name] = dict.fromkeys(found, True)
@@ -1160,7 +1104,7 @@ def _recompute(cluster: Cluster) -> tuple:
     lost = {n: True for n in by_node if n not in nodes} if not all(map(nodes.__contains__, by_node)) else _NONE
     return (by_node, by_owner, orphans, members, usage, owner_counts, unscheduled, _not_ready_of(nodes), lost,
             terminal, dangling, kq, envq, timers, tuple(sorted(timers)) if timers else (), counts, adopt, release,
-            rq, pod_services, selections[3], stored_eps, mismatches, eq)
+            rq, pod_services, selections[2], stored_eps, mismatches, eq)
 
 
 def _derive(cluster: Cluster) -> dict[str, object]:
@@ -1264,8 +1208,8 @@ _COMPARE = {
 # identity is not reused while remembered, so an entry found by `id(value)` is this value's, and comparing the
 # entry with `(value, recomputation)` by `==` compares the recomputations). Empty indexes found empty are
 # remembered too. Bounded: cleared when full.
-_VERIFIED: dict[str, dict] = {name: {} for name in DERIVED_INDEXES}
 _VERIFIED_LIMIT = 4_096
+_VERIFIED: dict[str, Memo] = {name: Memo(f"verified-{name}", _VERIFIED_LIMIT) for name in DERIVED_INDEXES}
 
 # Per index of `DERIVED_INDEXES`, in order: (name, comparison, its `_VERIFIED` dict, whether it is a map). An
 # empty recomputation of a map index is answered without a comparison call: every comparison of `_COMPARE` holds
@@ -1303,19 +1247,16 @@ def _index_mismatches(cluster: Cluster, plain: tuple) -> list[str]:
     return out
 
 
-_STORED: dict = {}  # id(endpoints) -> (endpoints, stored_entries, its answer)
+_STORED = Memo("stored-entries", _TABLE_LIMIT)  # id(endpoints) -> (endpoints, its answer)
 
 
 def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:
     """`endpoints.stored_entries`, remembered per Endpoints object."""
-    fn = endpoint_decisions.stored_entries
     hit = _STORED.get(id(endpoints))
-    if hit is not None and hit[0] is endpoints and hit[1] is fn:
-        return hit[2]
-    if len(_STORED) >= _TABLE_LIMIT:
-        _STORED.clear()
-    value = fn(endpoints)
-    _STORED[id(endpoints)] = (endpoints, fn, value)
+    if hit is not None and hit[0] is endpoints:
+        return hit[1]
+    value = endpoint_decisions.stored_entries(endpoints)
+    _STORED.remember(id(endpoints), (endpoints, value))
     return value
 
 
@@ -1323,26 +1264,22 @@ def _stored_entry_memo(endpoints: Endpoints) -> tuple[bool, dict]:
 # equal). Both are immutable (a flag and a frozen EndpointAddress), so equality is a function of the two objects;
 # the stored entries of one Endpoints object meet the same desired entries state after state (attrs' `==` of
 # EndpointAddress runs in Python). Bounded: cleared when full.
-_SAME_ENTRY: dict = {}
+_SAME_ENTRY = Memo("same-entry", _TABLE_LIMIT)
 
 
 def _same_entry(stored: tuple, entry) -> tuple:
-    if len(_SAME_ENTRY) >= _TABLE_LIMIT:
-        _SAME_ENTRY.clear()
-    same = _SAME_ENTRY[id(stored)] = (stored, entry, entry == stored)
-    return same
+    return _SAME_ENTRY.remember(id(stored), (stored, entry, entry == stored))
 
 
-def _mismatches_of_plain(pods: immutables.Map, svc: Service, stored: tuple | None, selected: dict | None,
-                         fns: tuple) -> list[str]:
-    """`_mismatches_of` for the recomputation: `selected` are the managed Service's pods (None: none), `fns`
-    the entry decisions (`_entry_fns`). A stored entry is never None, so when every stored pod was met among
-    the selected ones no stored pod is left over."""
+def _mismatches_of_plain(pods: immutables.Map, svc: Service, stored: tuple | None, selected: dict | None
+                         ) -> list[str]:
+    """`_mismatches_of` for the recomputation: `selected` are the managed Service's pods (None: none). A stored
+    entry is never None, so when every stored pod was met among the selected ones no stored pod is left over."""
     entries = stored[1] if stored is not None else _NONE
     out = []
     if selected:
-        memo = _entries_of(svc, fns)
-        entries_get, known, same_get = entries.get, memo[2].get, _SAME_ENTRY.get
+        memo = _entries_of(svc)
+        entries_get, known, same_get = entries.get, memo[1].get, _SAME_ENTRY.get
         listed = 0
         for p in selected:
             pod = pods[p]

@@ -21,6 +21,7 @@ import immutables
 
 from kmodel.errors import InvalidObject, KModelError
 from kmodel.labels import Selector, label_key_errors, label_value_errors, selector_from_map
+from kmodel.memo import Memo
 
 Labels = immutables.Map  # Map[str, str]
 
@@ -510,15 +511,14 @@ class Service:
         return self
 
 
-_SELECTOR_CACHE: dict = {}
+# The Selector of a selector map, by value (`Memo`: a swapped matcher clears it).
+_SELECTOR_CACHE = Memo("selector-from-map", 100_000)
 
 
 def _cached_selector_from_map(m: immutables.Map) -> Selector:
     sel = _SELECTOR_CACHE.get(m)
     if sel is None:
-        sel = selector_from_map(dict(m))
-        if len(_SELECTOR_CACHE) < 100_000:
-            _SELECTOR_CACHE[m] = sel
+        sel = _SELECTOR_CACHE.remember(m, selector_from_map(dict(m)))
     return sel
 
 

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Iterator
 import attrs
 
 from kmodel.events import CONTROLLER, Event, event_source, restore_source, source_modules, unregister_source
+from kmodel.memo import clear_all
 
 ENTRY_POINT_GROUP = "kmodel.parts"
 USER_ORDER = 100  # a user's controller, unless it says otherwise: after every built-in one
@@ -197,12 +198,14 @@ def modules() -> frozenset[str]:
 def swapped(name: str, reconcile: Callable[[Any], Iterable[Event]],
             proposals: Callable[[Any], Iterable[Event]] | None = None) -> Iterator[ControllerPart]:
     """The controller `name` with another `reconcile` (and, by default, that as its proposals too) while the
-    block runs: how a bug-catching test swaps one controller's decision without patching a module."""
+    block runs: how a bug-catching test swaps one controller's decision without patching a module. Every memo is
+    cleared on the way in and out (`kmodel.memo.clear_all`), as `kmodel.memo.swapped` does."""
     load()
     original = _CONTROLLERS.pop(name)
     _ORDERED.clear()
     entry = unregister_source(name)
     part = register_controller(name, reconcile, original.order, proposals)
+    clear_all()
     try:
         yield part
     finally:
@@ -210,3 +213,4 @@ def swapped(name: str, reconcile: Callable[[Any], Iterable[Event]],
         _CONTROLLERS[name] = original
         _ORDERED.clear()
         restore_source(entry)
+        clear_all()

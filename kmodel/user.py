@@ -22,6 +22,7 @@ import immutables
 from kmodel.cluster import Cluster
 from kmodel.errors import KModelError
 from kmodel.events import USER, Event, event_source
+from kmodel.memo import Memo
 from kmodel.objects import (
     Node,
     Pod,
@@ -43,8 +44,10 @@ def _admits(cluster: Cluster, obj: object) -> bool:
     return True
 
 
-_SPEC_VALID: dict = {}
-_LABELS_VALID: dict = {}
+# Validity of what the palette offers, per object (the value keeps the object: its identity is not reused while
+# remembered).
+_SPEC_VALID = Memo("pod-spec-valid", 4_096)
+_LABELS_VALID = Memo("labels-valid", 4_096)
 
 
 def _labels_valid(labels: immutables.Map) -> bool:
@@ -58,9 +61,7 @@ def _labels_valid(labels: immutables.Map) -> bool:
         valid = True
     except KModelError:
         valid = False
-    if len(_LABELS_VALID) >= 4_096:
-        _LABELS_VALID.clear()
-    _LABELS_VALID[id(labels)] = (labels, valid)
+    _LABELS_VALID.remember(id(labels), (labels, valid))
     return valid
 
 
@@ -78,9 +79,7 @@ def _name_and_spec_valid(pod: Pod) -> bool:
         valid = True
     except KModelError:
         valid = False
-    if len(_SPEC_VALID) >= 4_096:
-        _SPEC_VALID.clear()
-    _SPEC_VALID[id(pod)] = (pod, valid)
+    _SPEC_VALID.remember(id(pod), (pod, valid))
     return valid
 
 
@@ -286,7 +285,7 @@ def relabel_palette(cluster: Cluster, pod: Pod) -> list[immutables.Map]:
     return out
 
 
-_PALETTES: dict = {}
+_PALETTES = Memo("pod-requests", 4_096)
 
 
 def _pod_requests(cluster: Cluster, pod: Pod) -> tuple[Event, ...]:
@@ -294,15 +293,13 @@ def _pod_requests(cluster: Cluster, pod: Pod) -> tuple[Event, ...]:
     immutable; the palette reads nothing else): the same request objects are listed while neither changes."""
     key = (id(pod), id(cluster.controllers))
     hit = _PALETTES.get(key)
-    if hit is not None and hit[0] is pod and hit[1] is cluster.controllers and hit[2] is relabel_palette:
-        return hit[3]
+    if hit is not None and hit[0] is pod and hit[1] is cluster.controllers:
+        return hit[2]
     events: tuple[Event, ...] = ()
     if not pod.terminating and not pod.daemon:
         events = (DeletePod(pod.name),) + tuple(RelabelPod(pod.name, labels)
                                                 for labels in relabel_palette(cluster, pod))
-    if len(_PALETTES) >= 4_096:
-        _PALETTES.clear()
-    _PALETTES[key] = (pod, cluster.controllers, relabel_palette, events)
+    _PALETTES.remember(key, (pod, cluster.controllers, events))
     return events
 
 

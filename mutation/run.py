@@ -346,6 +346,8 @@ def summarise(results: list[dict], triage: dict) -> dict:
 
 
 def write_report(path_json: Path, path_md: Path, meta: dict, groups: dict[str, list[dict]], triage: dict) -> None:
+    path_json.parent.mkdir(parents=True, exist_ok=True)
+    path_md.parent.mkdir(parents=True, exist_ok=True)
     summaries = {g: summarise(rs, triage) for g, rs in groups.items() if rs is not None}
     for rs in groups.values():
         for r in rs or []:

@@ -11,7 +11,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from hypothesis import strategies as st
 
-from kmodel import labels, objects, scenarios
+from kmodel import labels, scenarios
 from kmodel.controllers import endpoints, garbage_collector, kubelet, replication
 from kmodel.decisions import replication as replication_decisions
 from kmodel.decisions import endpoints as endpoint_decisions
@@ -39,7 +39,7 @@ def rules_broken(strategy, steps: int = 30) -> set[str]:
     return {v.rule for v in broken.value.violations}
 
 
-def test_scheduler_picking_the_most_loaded_node(monkeypatch):
+def test_scheduler_picking_the_most_loaded_node(swap):
     def most_loaded(cluster, pod):
         feasible = [n for n in sorted(cluster.nodes) if scheduler_mod.SchedulerBindPod(pod.name, n).guard(cluster)]
         if not feasible:
@@ -48,12 +48,12 @@ def test_scheduler_picking_the_most_loaded_node(monkeypatch):
         worst = max(feasible, key=lambda n: (cluster.owner_pods_on(owner, n), cluster.usage(n).pods, n))
         return ScheduleResult(worst, (), (worst,))
 
-    monkeypatch.setattr(scheduler_mod, "choose_node", most_loaded)
+    swap.setattr(scheduler_mod, "choose_node", most_loaded)
     assert "schedule-least-loaded" in rules_broken(seed_clusters())
 
 
-def test_endpoints_ignoring_readiness(monkeypatch):
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: True)
+def test_endpoints_ignoring_readiness(swap):
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: True)
     assert rules_broken(seed_clusters()) & {"readiness-removes-endpoint", "endpoints-match-ready-pods"}
 
 
@@ -70,14 +70,13 @@ def notin_requiring_the_key(self, labels_):
     return True
 
 
-def test_notin_requiring_the_key(monkeypatch):
-    monkeypatch.setattr(labels.Selector, "matches", notin_requiring_the_key)
-    monkeypatch.setattr(objects, "_SELECTOR_CACHE", {})
+def test_notin_requiring_the_key(swap):
+    swap.setattr(labels.Selector, "matches", notin_requiring_the_key)
     assert "selector-semantics" in rules_broken(seed_clusters())
 
 
-def test_replication_counting_terminating_pods(monkeypatch):
-    monkeypatch.setattr(replication_decisions, "is_active", lambda pod: not pod.terminal)
+def test_replication_counting_terminating_pods(swap):
+    swap.setattr(replication_decisions, "is_active", lambda pod: not pod.terminal)
     # Either symptom: a lost node's terminating pods are never replaced (convergence), or a sync's writes are
     # computed from a count that includes them (it deletes or creates more than the real diff), or, first of
     # all since it is checked on every state, the controller's sync is not due when FilterActivePods says it is.
@@ -85,30 +84,30 @@ def test_replication_counting_terminating_pods(monkeypatch):
                                             "replication-sync-due-exactly"}
 
 
-def test_liveness_restarting_under_restart_policy_never(monkeypatch):
+def test_liveness_restarting_under_restart_policy_never(swap):
     original = kubelet.should_restart
-    monkeypatch.setattr(kubelet, "should_restart",
+    swap.setattr(kubelet, "should_restart",
                         lambda policy, exit_code, killed_by_probe: killed_by_probe or original(policy, exit_code, False))
     clusters = generated_clusters(restart_policies=("Never",), require_liveness=True)
     assert "restart-follows-policy" in rules_broken(clusters)
 
 
-def test_failed_post_start_leaving_the_container_ready(monkeypatch):
-    monkeypatch.setattr(kubelet.PostStartHookFails, "apply", kubelet.PostStartHookSucceeds.apply)
+def test_failed_post_start_leaving_the_container_ready(swap):
+    swap.setattr(kubelet.PostStartHookFails, "apply", kubelet.PostStartHookSucceeds.apply)
     assert "post-start-failure-kills" in rules_broken(st.builds(scenarios.tiny))
 
 
-def test_scale_down_deleting_the_oldest_pod_first(monkeypatch):
+def test_scale_down_deleting_the_oldest_pod_first(swap):
     def oldest_first(pod, now_index):
         if pod.creation_index <= 0 or now_index is None:
             return (0,)
         return (1, -replication.log2_bucket(now_index - pod.creation_index))
 
-    monkeypatch.setattr(replication, "_creation_order", oldest_first)
+    swap.setattr(replication, "_creation_order", oldest_first)
     assert "scale-down-order" in rules_broken(seed_clusters())
 
 
-def test_service_without_selector_treated_as_everything(monkeypatch):
+def test_service_without_selector_treated_as_everything(swap):
     desired, stale = endpoints.desired_endpoints, endpoints.is_stale
 
     def everything(cluster, name):
@@ -125,8 +124,8 @@ def test_service_without_selector_treated_as_everything(monkeypatch):
             return cluster.endpoints.get(name) != everything(cluster, name)
         return stale(cluster, name)
 
-    monkeypatch.setattr(endpoints, "desired_endpoints", everything)
-    monkeypatch.setattr(endpoints, "is_stale", everything_stale)
+    swap.setattr(endpoints, "desired_endpoints", everything)
+    swap.setattr(endpoints, "is_stale", everything_stale)
     # The endpoints controller syncing a selectorless Service is itself the bug: the ALWAYS rule restating when a
     # sync is due sees it on the state before the write, the rule restating what a sync writes on the write,
     # the rule on unmanaged Endpoints after it.
@@ -134,13 +133,13 @@ def test_service_without_selector_treated_as_everything(monkeypatch):
                                                  "endpoints-sync-exact"}
 
 
-def test_garbage_collector_leaving_the_dependents_of_a_deleted_controller(monkeypatch):
+def test_garbage_collector_leaving_the_dependents_of_a_deleted_controller(swap):
     """Orphan propagation where Kubernetes' default is background cascading deletion (SEMANTICS 38): found
     only because the engine deletes controllers at quiescence points (`kmodel.user.teardown_requests`)."""
-    monkeypatch.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
+    swap.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
     assert "owners-are-live" in rules_broken(seed_clusters())
 
 
-def test_pod_gc_leaving_the_pods_of_a_deleted_node(monkeypatch):
-    monkeypatch.setattr(garbage_collector, "orphaned_pods", lambda cluster: [])
+def test_pod_gc_leaving_the_pods_of_a_deleted_node(swap):
+    swap.setattr(garbage_collector, "orphaned_pods", lambda cluster: [])
     assert "bound-pods-on-existing-nodes" in rules_broken(seed_clusters())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from invariants.catalog.shared import for_events, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.controllers import endpoints as _endpoints_controller  # only its proposals, the actual side
-from kmodel.decisions import endpoints as _endpoint_decisions  # the decisions those proposals read
+from kmodel.memo import Memo
 from kmodel.objects import EndpointAddress, EndpointPort, Endpoints
 
 
@@ -150,7 +150,7 @@ def not_ready_selected_pod(cluster):
 # --------------------------------------------------------------------------------------------------------------
 # The Endpoints object SEMANTICS 39 to 43 and 8.4 demand, restated here (never with the controller's code)
 
-_EXPECTED_ENTRY: dict = {}
+_EXPECTED_ENTRY = Memo("rules-expected-entry", 16_384)
 
 
 def _entry(pod, service):
@@ -182,7 +182,7 @@ def expected_entry(pod, service):
     hit = _EXPECTED_ENTRY.get((id(pod), id(service)))
     if hit is not None and hit[0] is pod and hit[1] is service:
         return hit[3]
-    return per_pair(_EXPECTED_ENTRY, pod, service, _entry, limit=16_384)
+    return per_pair(_EXPECTED_ENTRY, pod, service, _entry)
 
 
 def expected_endpoints(service, pods) -> Endpoints:
@@ -358,7 +358,7 @@ def terminating_pods_leave_endpoints(before, event, after):
                                                                                  f"Pod/{pod.name}"))
 
 
-_DUE: dict = {}  # (id(services), id(pods), id(endpoints)) -> (services, pods, endpoints, stale keys)
+_DUE = Memo("rules-stale-services", 1_024)  # (id(services), id(pods), id(endpoints)) -> (the maps, stale keys)
 
 
 def stale_services(cluster) -> frozenset:
@@ -378,34 +378,24 @@ def stale_services(cluster) -> frozenset:
     for name in endpoints.keys():
         if name not in services:
             out.add(name)
-    if len(_DUE) >= 1_024:
-        _DUE.clear()
-    stale = _DUE[key] = (services, pods, endpoints, frozenset(out))
-    return stale[3]
+    return _DUE.remember(key, (services, pods, endpoints, frozenset(out)))[3]
 
 
-_PROPOSED: dict = {}  # (id(services), id(pods), id(endpoints)) -> (services, pods, endpoints, fns, keys)
+_PROPOSED = Memo("rules-proposed-services", 1_024)  # (id(services), id(pods), id(endpoints)) -> (the maps, keys)
 
 
 def _proposed(cluster) -> frozenset:
     """The Service keys the endpoints controller proposes a sync for now (its `reconcile`: the actual side), but
     those of Services without a selector, which are `unmanaged-service-has-no-endpoints`'s (SEMANTICS 26, 8.2).
-    Remembered per (services, pods, endpoints) maps, which the queue it reads is a function of, and the
-    controller's functions installed now (a patched one is asked afresh)."""
-    ec, ed = _endpoints_controller, _endpoint_decisions
-    fns = (ec.reconcile, ec.stale_services, ec.is_stale, ed.endpoint_entry, ed.address_is_ready,
-           ed.endpoint_membership, ed.should_be_in_endpoints, ed.resolve_target_port, ed.port_matches, ed.resolves)
+    Remembered per (services, pods, endpoints) maps, which the queue it reads is a function of."""
     services, pods, endpoints = cluster.services, cluster.pods, cluster.endpoints
     key = (id(services), id(pods), id(endpoints))
     hit = _PROPOSED.get(key)
-    if hit is not None and hit[0] is services and hit[1] is pods and hit[2] is endpoints and hit[3] == fns:
-        return hit[4]
-    keys = frozenset(e.service for e in ec.reconcile(cluster)
+    if hit is not None and hit[0] is services and hit[1] is pods and hit[2] is endpoints:
+        return hit[3]
+    keys = frozenset(e.service for e in _endpoints_controller.reconcile(cluster)
                      if e.service not in services or services[e.service].selector is not None)
-    if len(_PROPOSED) >= 1_024:
-        _PROPOSED.clear()
-    _PROPOSED[key] = (services, pods, endpoints, fns, keys)
-    return keys
+    return _PROPOSED.remember(key, (services, pods, endpoints, keys))[3]
 
 
 @invariant("endpoints-sync-due-exactly", kind=ALWAYS, rules=("26", "39", "40", "43", "8.4"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from invariants.catalog.shared import per_pair
 from invariants.registry import ALWAYS, SOMETIMES, Violation, invariant
+from kmodel.memo import Memo
 
 
 def _int64(value: str) -> int | None:
@@ -40,7 +41,7 @@ def oracle_matches(selector, labels) -> bool:
     return all(oracle_requirement(r.key, r.operator, r.values, labels) for r in selector.requirements)
 
 
-_ORACLE_MEMO: dict = {}
+_ORACLE_MEMO = Memo("rules-selector-oracle", 4_096)
 
 
 def oracle_memo(selector, labels) -> bool:
@@ -66,25 +67,24 @@ def _selectors_of(controllers, services) -> tuple:
     return tuple(found)
 
 
-_SELECTOR_LISTS: dict = {}
+_SELECTOR_LISTS = Memo("rules-selector-lists", 1_024)
 
 
 def _selector_list(cluster) -> tuple:
     """`_selectors(cluster)` as a tuple, remembered per pair of `controllers` and `services` maps: each selector
     is a function of its object's spec, and most steps write neither map (`shared.per_pair`)."""
-    return per_pair(_SELECTOR_LISTS, cluster.controllers, cluster.services, _selectors_of, limit=1_024)
+    return per_pair(_SELECTOR_LISTS, cluster.controllers, cluster.services, _selectors_of)
 
 
-_AGREEMENT: dict = {}
+_AGREEMENT = Memo("rules-selector-agreement", 4_096)
 
 
-def _agree(selectors: tuple, matchers: tuple, labels) -> bool:
-    """Whether each selector's matcher (`matchers[i]` is `type(selectors[i][1]).matches`, the function installed
-    now) answers `labels` as the oracle does. Remembered per (selector list, labels) pair of objects and the
-    matchers asked: the verdict is a pure function of the selectors, the labels and the matcher functions (a
-    patched matcher is a different function, so it is asked afresh; `shared.per_pair`)."""
+def _agree(selectors: tuple, labels) -> bool:
+    """Whether each selector's matcher answers `labels` as the oracle does. Remembered per (selector list, labels)
+    pair of objects: the verdict is a pure function of the selectors and the labels (`shared.per_pair`; a matcher
+    swapped with `kmodel.memo.swapped` clears it)."""
     return per_pair(_AGREEMENT, selectors, labels, lambda selectors_, labels_: all(
-        fn(sel, labels_) == oracle_memo(sel, labels_) for fn, (_, sel) in zip(matchers, selectors_)), matchers)
+        sel.matches(labels_) == oracle_memo(sel, labels_) for _, sel in selectors_))
 
 
 def _disagreements(cluster):
@@ -109,15 +109,14 @@ def selector_semantics(cluster):
     # with a state seen before; pods stamped from one template share their labels object, so one lookup answers
     # for all of them. The violations themselves come from the plain loop, in its order.
     selectors = _selector_list(cluster)
-    matchers = tuple([type(sel).matches for _, sel in selectors])
     memo, listed = _AGREEMENT, id(selectors)
     for pod in cluster.pods.values():
         labels = pod.labels
         hit = memo.get((listed, id(labels)))  # `_agree`'s own lookup, inlined: this loop runs for every state
-        if hit is not None and hit[0] is selectors and hit[1] is labels and hit[2] == matchers:
+        if hit is not None and hit[0] is selectors and hit[1] is labels:
             agree = hit[3]
         else:
-            agree = _agree(selectors, matchers, labels)
+            agree = _agree(selectors, labels)
         if not agree:
             return _disagreements(cluster)
     return ()

@@ -183,6 +183,7 @@ def terminated_for_good(cluster):
 
 from kmodel.objects import ContainerStatus  # noqa: E402
 from kmodel.records import compile_replace  # noqa: E402
+from kmodel.memo import Memo  # noqa: E402
 from kmodel.objects import (ALWAYS as ALWAYS_POLICY, FAILED, PENDING, POD_RUNNING, RUNNING, SUCCEEDED,  # noqa: E402
                             TERMINATED, WAITING)
 
@@ -234,7 +235,7 @@ def _started_expected(container, status) -> bool:
 
 
 _replace_status = compile_replace(ContainerStatus)
-_PROBE_STEPS: dict = {}  # (container before, container after, event class) -> what is wrong, or None
+_PROBE_STEPS = Memo("rules-probe-steps", 4_096)  # (container before, after, event class) -> what is wrong, or None
 
 
 def _probe_step_violations(rule: str, before, event, after):

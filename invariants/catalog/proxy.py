@@ -7,6 +7,7 @@ from invariants.catalog.endpoints import find_port, listed
 from invariants.catalog.shared import for_events
 from invariants.registry import ALWAYS, SOMETIMES, TRANSITION, Violation, invariant
 from kmodel.controllers import proxy as _proxy  # only its enabled connections, the actual side
+from kmodel.memo import Memo
 
 
 @invariant("traffic-only-to-ready", kind=TRANSITION, rules=("43", "44"), witness="sometimes-routing-choice")
@@ -114,27 +115,20 @@ def expected_routes(cluster) -> set:
     return out
 
 
-_ROUTES: dict = {}  # (id(services), id(endpoints), id(pods)) -> (services, endpoints, pods, fns, (want, have))
+_ROUTES = Memo("rules-routes", 1_024)  # (id(services), id(endpoints), id(pods)) -> (the maps, (want, have))
 
 
 def _routes(cluster):
     """(expected routes, the model's routes) for this state, remembered per (services, endpoints, pods) maps (what
-    both read) and the proxy's functions installed now (a patched one is asked afresh); the entry keeps the
-    maps."""
-    p = _proxy
-    fns = (p.routable_connections, p._route, p._ready_endpoints, p._address_port, p.use_fallback,
-           p._fallback_endpoint, p.serving_terminating, p._fallback_applies, p.resolve_target_port)
+    both read); the entry keeps the maps."""
     services, endpoints, pods = cluster.services, cluster.endpoints, cluster.pods
     key = (id(services), id(endpoints), id(pods))
     hit = _ROUTES.get(key)
-    if hit is not None and hit[0] is services and hit[1] is endpoints and hit[2] is pods and hit[3] == fns:
-        return hit[4]
+    if hit is not None and hit[0] is services and hit[1] is endpoints and hit[2] is pods:
+        return hit[3]
     value = (expected_routes(cluster),
-             {(e.service, e.port, e.pod, e.target_port) for e in p.routable_connections(cluster)})
-    if len(_ROUTES) >= 1_024:
-        _ROUTES.clear()
-    _ROUTES[key] = (services, endpoints, pods, fns, value)
-    return value
+             {(e.service, e.port, e.pod, e.target_port) for e in _proxy.routable_connections(cluster)})
+    return _ROUTES.remember(key, (services, endpoints, pods, value))[3]
 
 
 @invariant("routing-exactly-ready-endpoints", kind=ALWAYS, rules=("43", "44", "8.3"),

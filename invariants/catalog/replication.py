@@ -8,25 +8,23 @@ import attrs
 from invariants.catalog.shared import changed_pods, for_events, per_object, per_pair, pod_fact, some_pod
 from invariants.registry import ALWAYS, SOMETIMES, STABLE, TRANSITION, Violation, invariant
 from kmodel.controllers import replication as _replication_controller  # only its proposals, the actual side
-from kmodel.decisions import replication as _replication_decisions  # the decisions it reads
+from kmodel.memo import Memo
 
 BURST_REPLICAS = 500
 
 
-_MATCHES: dict = {}
+_MATCHES = Memo("rules-selector-matches", 4_096)
 
 
 def selector_matches(selector, labels) -> bool:
-    """`selector.matches(labels)`, remembered per pair of objects and the matcher it was asked with: a pure
-    function of both, and successive states share these immutable objects (pods of one template share their
-    labels object), while these rules ask it for every pod in every state. The entry keeps both objects (their
-    identities are not reused while remembered) and the matcher (a patched one is not answered from the memo;
+    """`selector.matches(labels)`, remembered per pair of objects: a pure function of both, and successive states
+    share these immutable objects (pods of one template share their labels object), while these rules ask it for
+    every pod in every state. The entry keeps both objects (their identities are not reused while remembered;
     `shared.per_pair`, looked up here first: these rules ask it for every pod in every state)."""
-    fn = type(selector).matches
     hit = _MATCHES.get((id(selector), id(labels)))
-    if hit is not None and hit[0] is selector and hit[1] is labels and hit[2] is fn:
+    if hit is not None and hit[0] is selector and hit[1] is labels:
         return hit[3]
-    return per_pair(_MATCHES, selector, labels, lambda s, lab: bool(fn(s, lab)), fn)
+    return per_pair(_MATCHES, selector, labels, lambda s, lab: bool(s.matches(lab)))
 
 
 def active(pod) -> bool:
@@ -164,7 +162,7 @@ def _owner_moves(before, after):
                             (f"Pod/{name}", pod.owner.key, new.owner.key))
 
 
-_CONTROLLER_VIEWS: dict = {}
+_CONTROLLER_VIEWS = Memo("rules-controller-views", 1_024)
 
 
 def _controller_views(controllers) -> tuple:
@@ -174,7 +172,7 @@ def _controller_views(controllers) -> tuple:
                       lambda ctls: tuple((c, c.key, c.label_selector) for c in ctls.values()))
 
 
-_ACTIVE_BY_UID: dict = {}
+_ACTIVE_BY_UID = Memo("rules-active-by-owner-uid", 1_024)
 
 
 def _active_by_owner_uid(pods) -> dict:
@@ -221,15 +219,14 @@ def burst_capped(cluster):
                for ctl in cluster.controllers.values())
 
 
-_SELECTED: dict = {}
+_SELECTED = Memo("rules-selected-by-a-controller", 4_096)
 
 
-def _selected_by_a_controller(views: tuple, matchers: tuple, labels) -> bool:
-    """Some controller's selector of `views` matches `labels` (`matchers[i]` is the matcher installed now for
-    `views[i]`'s selector). Remembered per (views, labels) pair of objects and the matchers asked: a pure function
-    of the selectors, the labels and the matcher functions (`shared.per_pair`)."""
+def _selected_by_a_controller(views: tuple, labels) -> bool:
+    """Some controller's selector of `views` matches `labels`. Remembered per (views, labels) pair of objects: a
+    pure function of the selectors and the labels (`shared.per_pair`)."""
     return per_pair(_SELECTED, views, labels, lambda views_, labels_: any(
-        bool(fn(sel, labels_)) for fn, (_, _, sel) in zip(matchers, views_)), matchers)
+        bool(sel.matches(labels_)) for _, _, sel in views_))
 
 
 @invariant("sometimes-orphan", kind=SOMETIMES, applies=lambda c: bool(c.controllers), reached_by=("RelabelPod",))
@@ -238,15 +235,14 @@ def orphan(cluster):
     if not cluster.orphans:
         return False
     views = _controller_views(cluster.controllers)
-    matchers = tuple([type(sel).matches for _, _, sel in views])
     memo, listed = _SELECTED, id(views)
     for pod in cluster.orphan_pods():
         labels = pod.labels
         hit = memo.get((listed, id(labels)))  # `_selected_by_a_controller`'s own lookup, inlined (every state)
-        if hit is not None and hit[0] is views and hit[1] is labels and hit[2] == matchers:
+        if hit is not None and hit[0] is views and hit[1] is labels:
             if hit[3]:
                 return True
-        elif _selected_by_a_controller(views, matchers, labels):
+        elif _selected_by_a_controller(views, labels):
             return True
     return False
 
@@ -308,7 +304,7 @@ def _claim_problems(cluster, ctl) -> tuple:
     return adopt, tuple(sorted(release)), claimed
 
 
-_DUE: dict = {}
+_DUE = Memo("rules-due-controllers", 1_024)
 
 
 def due_controllers(cluster) -> dict:
@@ -322,22 +318,19 @@ def due_controllers(cluster) -> dict:
                 out[key] = (adopt, release, claimed)
         return out
 
-    return per_pair(_DUE, cluster.controllers, cluster.pods, compute, limit=1_024)
+    return per_pair(_DUE, cluster.controllers, cluster.pods, compute)
 
 
-_PROPOSING: dict = {}
+_PROPOSING = Memo("rules-proposing-controllers", 1_024)
 
 
 def _proposing(cluster) -> frozenset:
     """The keys of the controllers the replication controller proposes writes for now (its `reconcile`: the
     actual side). Which controllers propose is a function of the controllers and the pods (the clock and the uid
-    counter only order a scale-down's victims), so it is remembered per (controllers, pods) pair of maps and the
-    controller's decision functions installed now (a patched one is asked afresh)."""
-    rc, rd = _replication_controller, _replication_decisions
-    fns = (rc.reconcile, rc._syncs, rc.sync_controller, rd.claim_state, rd.is_active, rd.sync_due, rd.burst_capped,
-           rd.replica_diff, rd.BURST_REPLICAS)
+    counter only order a scale-down's victims), so it is remembered per (controllers, pods) pair of maps."""
+    rc = _replication_controller
     return per_pair(_PROPOSING, cluster.controllers, cluster.pods,
-                    lambda *_: frozenset(e.controller for e in rc.reconcile(cluster)), also=fns, limit=1_024)
+                    lambda *_: frozenset(e.controller for e in rc.reconcile(cluster)))
 
 
 @invariant("replication-sync-due-exactly", kind=ALWAYS, rules=("29.2", "29.3", "29.4", "36"),

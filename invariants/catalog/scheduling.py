@@ -11,6 +11,7 @@ from kmodel.scheduler import framework as _framework
 from kmodel.scheduler import profiles as _profiles
 from kmodel.scheduler import reference as _reference
 from kmodel.scheduler import scheduler as _scheduler
+from kmodel.memo import Memo
 
 
 @invariant("schedule-least-loaded", kind=TRANSITION, rules=("55", "56", "57", "58", "59", "61", "SEED 10"),
@@ -84,15 +85,14 @@ def pending_only_when_infeasible(cluster):
 
 
 _NO_USAGE = NodeUsage()  # a node nothing is bound to
-_CAPACITY_HELD: dict = {}
+_CAPACITY_HELD = Memo("rules-capacity-held", 1_024)
 
 
 def _capacity_held(nodes, usages) -> bool:
     """No node of `nodes` is over its pod count or allocatable resources by `usages`. Remembered per pair of maps:
     a pure function of both, and most steps write neither (a probe result changes no node and no usage;
     `shared.per_pair`)."""
-    return per_pair(_CAPACITY_HELD, nodes, usages, lambda n, u: next(_over_capacity(n, u), None) is None,
-                    limit=1_024)
+    return per_pair(_CAPACITY_HELD, nodes, usages, lambda n, u: next(_over_capacity(n, u), None) is None)
 
 
 @invariant("node-capacity-respected", kind=ALWAYS, rules=("55",), witness="sometimes-spread-over-nodes")

@@ -17,9 +17,10 @@ event classes. So:
   `speaks_of(event class name)`, which `invariants.registry.speaks_of` reads, so that an engine can leave the
   rule out of the steps it would answer `()` (the explorer keeps a list of rules per event class).
 
-Exactness: every memo is keyed by object identity and keeps the objects in its entry (an identity is not reused
-while it is remembered), and is bounded (cleared when full). What it remembers is a pure function of those
-objects: a fact reads the pod's own fields, never a model decision a test may patch.
+Exactness: every memo is a `kmodel.memo.Memo` (bounded, registered: a decision swapped with `kmodel.memo.swapped`
+clears it), keyed by object identity, and keeps the objects in its entry (an identity is not reused while it is
+remembered). What it remembers is a pure function of those objects and of the code: a fact reads the pod's own
+fields.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+from kmodel.memo import Memo
+
 _FACTS: list[Callable[[Any], bool]] = []  # bit i is _FACTS[i]
-_POD_FACTS: dict[int, tuple[Any, int]] = {}  # id(pod) -> (pod, bits)
-_PODS_FACTS: dict[int, tuple[Any, int]] = {}  # id(pods map) -> (pods, union of its pods' bits)
-_POD_LIMIT = 16_384
-_MAP_LIMIT = 4_096
+_POD_FACTS = Memo("rules-pod-facts", 16_384)  # id(pod) -> (pod, bits)
+_PODS_FACTS = Memo("rules-pods-facts", 4_096)  # id(pods map) -> (pods, union of its pods' bits)
 
 
 def pod_fact(test: Callable[[Any], bool]) -> int:
@@ -52,9 +53,7 @@ def facts_of(pod) -> int:
     for i, test in enumerate(_FACTS):
         if test(pod):
             bits |= 1 << i
-    if len(_POD_FACTS) >= _POD_LIMIT:
-        _POD_FACTS.clear()
-    _POD_FACTS[id(pod)] = (pod, bits)
+    _POD_FACTS.remember(id(pod), (pod, bits))
     return bits
 
 
@@ -70,38 +69,32 @@ def some_pod(cluster, fact: int) -> bool:
     for pod in pods.values():
         found = memo.get(id(pod))  # `facts_of`'s own lookup, inlined: this loop runs once per state
         bits |= found[1] if found is not None and found[0] is pod else facts_of(pod)
-    if len(_PODS_FACTS) >= _MAP_LIMIT:
-        _PODS_FACTS.clear()
-    _PODS_FACTS[id(pods)] = (pods, bits)
+    _PODS_FACTS.remember(id(pods), (pods, bits))
     return bool(bits & fact)
 
 
-def per_object(table: dict, obj, compute: Callable[[Any], Any], limit: int = 1_024):
-    """`compute(obj)`, remembered in `table` by the object's identity. The entry keeps the object (its identity is
-    not reused while remembered); `compute` must be a pure function of it. Cleared when full."""
-    hit = table.get(id(obj))
+def per_object(memo: Memo, obj, compute: Callable[[Any], Any]):
+    """`compute(obj)`, remembered in `memo` by the object's identity. The entry keeps the object (its identity is
+    not reused while remembered); `compute` must be a pure function of it."""
+    hit = memo.get(id(obj))
     if hit is not None and hit[0] is obj:
         return hit[1]
-    if len(table) >= limit:
-        table.clear()
     value = compute(obj)
-    table[id(obj)] = (obj, value)
+    memo.remember(id(obj), (obj, value))
     return value
 
 
-def per_pair(table: dict, a, b, compute: Callable[[Any, Any], Any], also: Any = None, limit: int = 4_096):
-    """`compute(a, b)`, remembered in `table` by the identities of both objects and `also`, what else the answer
-    depends on (the matcher functions installed now, compared with `==`: a patched function is asked afresh).
-    Entries are `(a, b, also, answer)` under the key `(id(a), id(b))`, which a caller on a hot path may look up
-    itself. The entry keeps both objects (their identities are not reused while remembered). Cleared when full."""
+def per_pair(memo: Memo, a, b, compute: Callable[[Any, Any], Any], also: Any = None):
+    """`compute(a, b)`, remembered in `memo` by the identities of both objects and `also`, a value the answer
+    also depends on (compared with `==`; an event class, say). Entries are `(a, b, also, answer)` under the key
+    `(id(a), id(b))`, which a caller on a hot path may look up itself. The entry keeps both objects (their
+    identities are not reused while remembered)."""
     key = (id(a), id(b))
-    hit = table.get(key)
+    hit = memo.get(key)
     if hit is not None and hit[0] is a and hit[1] is b and hit[2] == also:
         return hit[3]
-    if len(table) >= limit:
-        table.clear()
     value = compute(a, b)
-    table[key] = (a, b, also, value)
+    memo.remember(key, (a, b, also, value))
     return value
 
 

@@ -460,6 +460,8 @@ def decide(cluster, pod) -> Decision:
     return Decision(names, tuple(n for n in names if totals[n] == top), totals, rejections)
 
 
+# The oracle imports nothing of kmodel, so this memo is a plain dict and not a `kmodel.memo.Memo`: its answers are
+# functions of the cluster object and of the oracle's own code, which no swap of a model decision changes.
 _MEMO: dict = {}
 _MEMO_LIMIT = 1_024
 

@@ -56,6 +56,7 @@ from kmodel.decisions import kubelet as decisions
 from kmodel.errors import InvalidObject
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
 from kmodel.logic import Bool, Int, all_of, any_of, eq, ite, le, min_, ne, not_
+from kmodel.memo import Memo
 from kmodel.objects import (
     ALWAYS,
     LIVENESS,
@@ -400,42 +401,25 @@ def _put(cluster: Cluster, pod: Pod) -> Cluster:
 # rounds): answering with the pod object computed the first time gives an equal value, and a *shared* one, so
 # everything downstream that is remembered by object identity (the cluster's work-queue facts and Endpoints
 # entries, the explorer's fingerprints) is found too. An entry keeps the pod (its identity is not reused while
-# remembered), the event's `apply` and the module's transition functions it was computed with
-# (`_transition_code`: a patched decision or event is not answered from the memo). Bounded: cleared when full.
-_WRITES: dict = {}
-_WRITES_LIMIT = 8_192
+# remembered). A decision swapped with `kmodel.memo.swapped` clears it. Bounded.
+_WRITES = Memo("kubelet-writes", 8_192)
 
 
-def _transition_code() -> tuple:
-    """The functions a kubelet pod write is made of, as they are bound now."""
-    d = decisions
-    return (probe_step, should_restart, backoff_step, container_ready, d.has_never_run, d.is_live, d.exited_0,
-            d.containers_phase, d.containers_ready, d.containers_summary, pod_status, d.startable, can_start, can_stop,
-            d.probe_active, kill_grace, pod_ip_for, find_container, _container, _with_container, _with_ready,
-            _set_status, started_container, post_start_returned, terminated_container, kill_container,
-            _begin_pod_termination, probe_result, _started)
-
-
-def remembered_write(pod: Pod, what: tuple, clock: int, write) -> Pod:
-    """`write()`, the pod that the write `what` (an event and its `apply`) makes of `pod` at `clock`, remembered
-    (see `_WRITES`)."""
-    key = (id(pod), what, clock)
-    code = _transition_code()
+def remembered_write(pod: Pod, event: Event, clock: int, write) -> Pod:
+    """`write()`, the pod that `event` makes of `pod` at `clock`, remembered (see `_WRITES`)."""
+    key = (id(pod), event, clock)
     hit = _WRITES.get(key)
-    if hit is not None and hit[0] is pod and hit[1] == code:
-        return hit[2]
+    if hit is not None and hit[0] is pod:
+        return hit[1]
     new = shared_pod(write())  # the object `put_pod` will store: it takes it without hashing it again
-    if len(_WRITES) >= _WRITES_LIMIT:
-        _WRITES.clear()
-    _WRITES[key] = (pod, code, new)
+    _WRITES.remember(key, (pod, new))
     return new
 
 
 def _write(cluster: Cluster, event: Event, pod: Pod, change) -> Cluster:
     """Store `pod_status(change(), clock)` (the pod as `event` leaves it, its status recomputed), remembered."""
     clock = cluster.clock
-    return cluster.put_pod(remembered_write(pod, (event, type(event).apply), clock,
-                                            lambda: pod_status(change(), clock)))
+    return cluster.put_pod(remembered_write(pod, event, clock, lambda: pod_status(change(), clock)))
 
 
 def _started(pod: Pod, container: Container, clock: int) -> Pod:
@@ -797,22 +781,18 @@ def container_faults(pod: Pod, container: Container) -> Iterator[Event]:
                     yield PROBE_EVENTS[kind, success](p, n)
 
 
-_MOVES: dict = {}
+_MOVES = Memo("probe-moves", 10_000)
 
 
 def probe_moves(state: ProbeState, success: bool, probe: Probe) -> bool:
     """Whether a raw result changes the probe's state (`probe_step(...) != state`; otherwise it is a stutter),
     remembered by value: the threshold automaton has few states, and this is asked for every active probe of
     every running container whenever the engines list the enabled events."""
-    step = probe_step
     key = (state, success, probe.success_threshold, probe.failure_threshold)
-    hit = _MOVES.get(key)
-    if hit is not None and hit[0] is step:
-        return hit[1]
-    moves = step(state, success, probe.success_threshold, probe.failure_threshold) != state
-    if len(_MOVES) >= 10_000:
-        _MOVES.clear()
-    _MOVES[key] = (step, moves)
+    moves = _MOVES.get(key)
+    if moves is None:
+        moves = _MOVES.remember(key, probe_step(state, success, probe.success_threshold,
+                                                probe.failure_threshold) != state)
     return moves
 
 
@@ -822,21 +802,16 @@ def kubelet_faults(cluster: Cluster) -> Iterator[Event]:
         yield from pod_faults(pod)
 
 
-_FAULTS: dict = {}
+_FAULTS = Memo("kubelet-faults", 4_096, keep=True)
 
 
 def pod_faults(pod: Pod) -> tuple[Event, ...]:
     """`container_faults` over the pod's containers, remembered per pod object: pods are immutable and most of
-    them are unchanged from one state to the next, while the engines list the faults of every state. The entry
-    keeps the pod (its identity is not reused while remembered) and the function it was computed with."""
-    fn = container_faults
-    hit = _FAULTS.get(id(pod))
-    if hit is not None and hit[0] is pod and hit[1] is fn:
-        return hit[2]
-    events = tuple(e for c in pod.containers for e in fn(pod, c))
-    if len(_FAULTS) >= 4_096:
-        _FAULTS.clear()
-    _FAULTS[id(pod)] = (pod, fn, events)
+    them are unchanged from one state to the next, while the engines list the faults of every state. The memo
+    keeps the pod (its identity is not reused while remembered)."""
+    events = _FAULTS.get(id(pod))
+    if events is None:
+        events = _FAULTS.remember(id(pod), tuple(e for c in pod.containers for e in container_faults(pod, c)), pod)
     return events
 
 

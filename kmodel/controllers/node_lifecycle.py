@@ -67,7 +67,7 @@ class NodeLifecycleMarkPodNotReady(Event):
         from kmodel.controllers.kubelet import remembered_write
 
         pod = cluster.pods[self.pod]
-        return cluster.put_pod(remembered_write(pod, (self, type(self).apply), 0,
+        return cluster.put_pod(remembered_write(pod, self, 0,
                                                 lambda: attrs.evolve(pod, ready=False, ready_since=None)))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from kmodel.logic import Bool, all_in, all_of, any_in, any_of, eq, ite, ne
+from kmodel.memo import Memo
 from kmodel.objects import (
     FAILED,
     LIVENESS,
@@ -65,24 +66,16 @@ def containers_ready(containers: tuple[Container, ...]) -> Bool:
 # The phase and ContainersReady of a containers tuple, by the tuple's identity. Containers are immutable values and
 # a pod write copies the tuple by reference unless a container changed, so the old and the new pod of a write (and
 # every status recomputation between two container changes) share one entry: each write computes the decisions once
-# instead of three times. An entry keeps the tuple (its identity cannot be reused while remembered) and the two
-# decision functions (a patched decision is not answered from the memo). Bounded: cleared when full.
-_SUMMARY_MEMO: dict[int, tuple] = {}
-
-
-_SUMMARY_LIMIT = 8_192
+# instead of three times. The memo keeps the tuple (its identity cannot be reused while remembered). Bounded.
+_SUMMARY_MEMO = Memo("containers-summary", 8_192, keep=True)
 
 
 def containers_summary(containers: tuple[Container, ...]) -> tuple[str, Bool]:
     """(`containers_phase`, `containers_ready`) of a containers tuple, remembered by identity (see above)."""
-    hit = _SUMMARY_MEMO.get(id(containers))
-    phase_fn, ready_fn = containers_phase, containers_ready
-    if hit is not None and hit[0] is containers and hit[1] is phase_fn and hit[2] is ready_fn:
-        return hit[3]
-    value = (phase_fn(containers), ready_fn(containers))
-    if len(_SUMMARY_MEMO) >= _SUMMARY_LIMIT:
-        _SUMMARY_MEMO.clear()
-    _SUMMARY_MEMO[id(containers)] = (containers, phase_fn, ready_fn, value)
+    value = _SUMMARY_MEMO.get(id(containers))
+    if value is None:
+        value = _SUMMARY_MEMO.remember(id(containers), (containers_phase(containers), containers_ready(containers)),
+                                       containers)
     return value
 
 

@@ -132,10 +132,10 @@ def test_stopping_at_max_states_is_inconclusive(tmp_path):
     assert "NOT exhaustive" in result.stdout.splitlines()[-1]
 
 
-def test_violation_exits_1_and_saves_a_replayable_trace(monkeypatch, tmp_path):
+def test_violation_exits_1_and_saves_a_replayable_trace(swap, tmp_path):
     """SEMANTICS 40, 42: an endpoints controller that ignores readiness is caught; the saved trace replays with
     `kmodel replay` and still breaks the rule (exit 1)."""
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
     traces = tmp_path / "traces"
     result = run("--scenario", "tiny", "--start", "initial", "--max-depth", "4", "--faults", "none",
                  "--output-format", "json", "--trace-dir", str(traces))
@@ -149,8 +149,8 @@ def test_violation_exits_1_and_saves_a_replayable_trace(monkeypatch, tmp_path):
     assert replayed.exit_code == 1, replayed.output
 
 
-def test_text_output_shows_the_counterexample(monkeypatch, tmp_path):
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
+def test_text_output_shows_the_counterexample(swap, tmp_path):
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
     result = run("--scenario", "tiny", "--start", "initial", "--max-depth", "4", "--faults", "none",
                  "--trace-dir", str(tmp_path))
     assert result.exit_code == 1

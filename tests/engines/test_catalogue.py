@@ -85,7 +85,7 @@ def test_coverage_reports_features_and_witnesses():
     assert "sometimes-unmanaged-service-beside-pod" in cov["witnesses_not_applicable"]
 
 
-def test_a_bug_the_seed_cannot_see_is_found_on_generated_clusters_with_the_cluster_named(monkeypatch, tmp_path):
+def test_a_bug_the_seed_cannot_see_is_found_on_generated_clusters_with_the_cluster_named(monkeypatch, swap, tmp_path):
     """OnFailure restarting a container that exited 0: the seed has only restartPolicy Always, so its check
     passes; the generated clusters have OnFailure pods, and the report names the shrunk cluster and saves a trace
     that replays to the same violation."""
@@ -94,7 +94,7 @@ def test_a_bug_the_seed_cannot_see_is_found_on_generated_clusters_with_the_clust
     def restarts_success(policy, exit_code, killed_by_probe):
         return True if policy == "OnFailure" else original(policy, exit_code, killed_by_probe)
 
-    monkeypatch.setattr(kubelet, "should_restart", restarts_success)
+    swap.setattr(kubelet, "should_restart", restarts_success)
     monkeypatch.chdir(tmp_path)
     assert invoke("--max-examples", "20").exit_code == 0  # the seed: restartPolicy Always only
     result = invoke("--scenario", "generated", "--examples", "100", "--output-format", "json")

@@ -7,9 +7,8 @@ deterministic; one case runs `kmodel.check.check_cluster` (the Hypothesis engine
 tiny (one node, one pod or one controller of one replica) and some start from a pod whose status is already
 far along (a back-off entry of 160 s, a clock past the 600 s reset) so that a deep behaviour is one step away.
 
-The kubelet remembers its writes and summaries by object identity and by the decision functions they were made
-with (`kubelet._WRITES`, `_SUMMARY_MEMO`, `_MOVES`, `_FAULTS`); every case starts them empty, so a patched helper
-that is not itself part of a memo's key (a constant, `exited_0`) is seen too.
+Each bug goes in through the `swap` fixture, which clears every memo (`kmodel.memo`: the kubelet's remembered
+writes, summaries, probe moves and faults among them), so a swapped helper or constant is seen at once.
 """
 
 from __future__ import annotations
@@ -48,13 +47,6 @@ RULES = (
     "restart-policy-at-quiescence", "pre-stop-on-every-kill", "zero-grace-deletion-runs-pre-stop",
     "kubelet-acts-only-on-ready-nodes", "node-lifecycle-acts-only-on-lost-nodes", "pods-on-lost-nodes-not-ready",
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_kubelet_memos(monkeypatch):
-    for memo in ("_WRITES", "_MOVES", "_FAULTS"):
-        monkeypatch.setattr(kubelet, memo, {})
-    monkeypatch.setattr(kubelet_decisions, "_SUMMARY_MEMO", {})
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -256,7 +248,7 @@ BUGS = [
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[b[0] for b in BUGS])
-def test_the_explorer_reports_each_bug_through_its_rule(bug, monkeypatch):
+def test_the_explorer_reports_each_bug_through_its_rule(bug, swap):
     """A patch is (module, function, replacement), or ("controller", name, reconcile): a controller's decision
     swapped through `kmodel.parts.swapped`."""
     _, patches, cluster, faults, depth, users, rule = bug
@@ -265,7 +257,7 @@ def test_the_explorer_reports_each_bug_through_its_rule(bug, monkeypatch):
             if module == "controller":
                 stack.enter_context(parts.swapped(name, value))
             else:
-                monkeypatch.setattr(module, name, value)
+                swap.setattr(module, name, value)
         result = explored(cluster, faults, depth, users)
     broken = {v.rule for v in result.violations}
     assert rule in broken, f"{rule} not reported; reported: {sorted(broken)}"
@@ -315,9 +307,9 @@ def test_the_witnesses_are_not_applicable_without_their_feature():
         controller(app(liveness_probe=probe(), pre_stop=Hook("exec")), grace=0))
 
 
-def test_check_cluster_reports_a_liveness_kill_one_failure_early(monkeypatch):
+def test_check_cluster_reports_a_liveness_kill_one_failure_early(swap):
     """The Hypothesis engine, end to end through `kmodel check`'s entry point."""
-    monkeypatch.setattr(kubelet, "probe_step", probe_step_threshold(-1))
+    swap.setattr(kubelet, "probe_step", probe_step_threshold(-1))
     report = check_cluster(LIVENESS_2, max_examples=30, max_steps=30, hunt_rounds=0,
                            rule_names=["liveness-kill-at-threshold", "sometimes-liveness-kill-after-streak"])
     verdicts = {r.name: r.verdict for r in report.rules}

@@ -30,11 +30,8 @@ def _ignores_initial_delay(pod, container, kind, clock):
     (kubelet_decisions, "probe_active", _probes_during_post_start, "hooks", "probes-only-while-probing"),
     (kubelet, "probe_enabled", _ignores_initial_delay, "probes", "probe-waits-initial-delay"),
 ], ids=["probe_active", "probe_enabled"])
-def test_probing_outside_the_worker_window_is_caught(monkeypatch, module, decision, bug, scenario, rule):
+def test_probing_outside_the_worker_window_is_caught(swap, module, decision, bug, scenario, rule):
     assert check_cluster(scenarios.CATALOGUE[scenario].cluster()).verdict == "pass"
-    monkeypatch.setattr(module, decision, bug)
-    # The faults of a pod are remembered per (interned) pod object and `container_faults`, not per the guards
-    # they call: forget what the unpatched run remembered.
-    monkeypatch.setattr(kubelet, "_FAULTS", {})
+    swap.setattr(module, decision, bug)
     report = check_cluster(scenarios.CATALOGUE[scenario].cluster())
     assert report.verdict == "fail" and rule in {v.rule for v in report.violations}, report.violations

@@ -7,10 +7,8 @@ that rule alone (so the row shows that this rule, restated from SEMANTICS and up
 decision code, is the one that sees the bug). The unmodified model passes the same rules on the same clusters
 with their witnesses reached.
 
-The cluster keeps memos of decisions keyed by the identity of some decision functions only (`kmodel.cluster`:
-`_ENTRIES` by `endpoint_entry` and `address_is_ready`, `_CLAIMS` by `claim_state`, `is_active`, ...); a patch
-of another function (`endpoint_membership`, `should_be_in_endpoints`, `port_matches`) would be hidden by an answer
-remembered before it, so every test starts and ends with those memos empty.
+Each bug goes in through the `swap` fixture, which clears every memo of the model and the rules (`kmodel.memo`),
+so no answer remembered under the real decision hides it.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import invariants
-from kmodel import cluster as cluster_mod
 from kmodel import scenarios
 from kmodel.check import FAIL, PASS, check_cluster
 from kmodel.cluster import Cluster, Config
@@ -74,15 +71,6 @@ def overlapping_cluster() -> Cluster:
     b = ReplicaSet("b", 2, parse_selector("app=web,v=2"), tpl("2"))
     stray = Pod(name="stray", labels={"app": "web", "v": "2"}, containers=(Container(name="c"),))
     return Cluster.from_objects([Node("node-1"), Node("node-2"), a, b, stray], Config(max_replicas=3))
-
-
-@pytest.fixture(autouse=True)
-def fresh_memos(monkeypatch):
-    """Empty decision memos for the test (see the module docstring)."""
-    for name in ("_ENTRIES", "_CLAIMS", "_FNS", "_SAME_ENTRY", "_STORED", "_SELECTIONS", "_FOLDS"):
-        if hasattr(cluster_mod, name):
-            monkeypatch.setattr(cluster_mod, name, {})
-    yield
 
 
 def caught_by_check(cluster: Cluster, rule: str, examples: int = 15) -> set[str]:
@@ -254,8 +242,8 @@ BUGS = [
 
 
 @pytest.mark.parametrize("patch,make,engine,rule", [b[1:] for b in BUGS], ids=[b[0] for b in BUGS])
-def test_engine_reports_the_bug_under_its_rule(monkeypatch, patch, make, engine, rule):
-    patch(monkeypatch)
+def test_engine_reports_the_bug_under_its_rule(swap, patch, make, engine, rule):
+    patch(swap)
     if engine == CHECK:
         found = caught_by_check(make(), rule)
     elif engine == EXPLORE:

@@ -26,9 +26,9 @@ def test_the_bound_is_set_for_the_run_and_restored():
         assert hypothesis_engine.MAX_SHRINKING_SECONDS == before
 
 
-def test_an_unshrunk_counterexample_replays_to_its_violation(monkeypatch):
+def test_an_unshrunk_counterexample_replays_to_its_violation(swap):
     # A real bug: every address is ready, whatever the pod's readiness (SEMANTICS 39).
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: True)
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish_not_ready: True)
     cluster = scenarios.CATALOGUE["seed"].cluster()
     report = check_cluster(cluster, max_examples=40, max_steps=25, hunt_rounds=0, shrink_seconds=0)
     assert report.verdict == "fail"

@@ -42,8 +42,8 @@ def test_a_dependent_terminating_on_a_crashed_node_keeps_its_dangling_owner_unti
     assert not set(stuck) & set(back.pods) and stable_violations(back) == []
 
 
-def test_a_dependent_nobody_deletes_still_breaks_the_rule(monkeypatch):
-    monkeypatch.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
+def test_a_dependent_nobody_deletes_still_breaks_the_rule(swap):
+    swap.setattr(garbage_collector, "dependents_of_missing_owners", lambda cluster: [])
     c = settle(step(settle(seed()).cluster, DeleteController("ReplicaSet/cache"))).cluster
     found = stable_violations(c)
     assert found and all("which no longer exists with that uid, and is not being deleted" in m for m in found)

@@ -71,16 +71,16 @@ def test_endpoints_membership_is_proved_for_20_pods_semantics_39_to_43():
     # a named port matched without its protocol (SEMANTICS 43)
     ("port_matches", lambda port, target, protocol: port.name == target, "port"),
 ])
-def test_wrong_membership_rules_give_counterexamples_that_replay(monkeypatch, attr, wrong, claim_word):
-    monkeypatch.setattr(endpoint_decisions, attr, wrong)
+def test_wrong_membership_rules_give_counterexamples_that_replay(swap, attr, wrong, claim_word):
+    swap.setattr(endpoint_decisions, attr, wrong)
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)
     assert claim_word in verdict.witness["claim"] or claim_word == ""
     assert verdict.witness["pods"]
 
 
-def test_witness_pods_are_real_pods_of_a_real_cluster(monkeypatch):
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda ready, publish: any_of(ready, not_(publish)))
+def test_witness_pods_are_real_pods_of_a_real_cluster(swap):
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda ready, publish: any_of(ready, not_(publish)))
     verdict = E.service_membership(ctx(), E.SERVICE_SHAPES[0], count=3)
     assert isinstance(verdict, Counterexample)
     for pod in verdict.witness["pods"]:
@@ -95,16 +95,16 @@ def _drops_not_ready(original):
     return membership
 
 
-def test_a_controller_that_never_lists_not_ready_addresses_is_caught_semantics_40(monkeypatch):
+def test_a_controller_that_never_lists_not_ready_addresses_is_caught_semantics_40(swap):
     """Every old claim is one-sided about notReadyAddresses; the converse and the exact claims are not."""
-    monkeypatch.setattr(endpoint_decisions, "endpoint_membership", _drops_not_ready(endpoint_decisions.endpoint_membership))
+    swap.setattr(endpoint_decisions, "endpoint_membership", _drops_not_ready(endpoint_decisions.endpoint_membership))
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)
     assert "not-ready" in verdict.witness["claim"] or "notReady" in verdict.witness["claim"]
 
 
-def test_publish_not_ready_addresses_dropping_terminating_pods_is_caught_semantics_39_8_4(monkeypatch):
-    monkeypatch.setattr(endpoint_decisions, "should_be_in_endpoints",
+def test_publish_not_ready_addresses_dropping_terminating_pods_is_caught_semantics_39_8_4(swap):
+    swap.setattr(endpoint_decisions, "should_be_in_endpoints",
                         lambda terminal, ip, terminating, include: all_of(not_(terminal), ip, not_(terminating)))
     verdict = E.prove_endpoints_membership(ctx())
     assert isinstance(verdict, Counterexample)

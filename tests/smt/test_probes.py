@@ -79,14 +79,14 @@ def no_reset(state, success, success_threshold, failure_threshold):
 
 
 @pytest.mark.parametrize("wrong", [flips_one_early, no_reset])
-def test_wrong_threshold_automata_give_counterexamples_that_replay_semantics_46(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "probe_step", wrong)
+def test_wrong_threshold_automata_give_counterexamples_that_replay_semantics_46(swap, wrong):
+    swap.setattr(kubelet, "probe_step", wrong)
     verdict = P.prove_probe_threshold_automaton(ctx())
     assert isinstance(verdict, Counterexample)
 
 
-def test_a_wrong_bounded_trace_is_shown_as_raw_results(monkeypatch):
-    monkeypatch.setattr(kubelet, "probe_step", no_reset)
+def test_a_wrong_bounded_trace_is_shown_as_raw_results(swap):
+    swap.setattr(kubelet, "probe_step", no_reset)
     verdict = P.bounded_traces(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness
@@ -94,8 +94,8 @@ def test_a_wrong_bounded_trace_is_shown_as_raw_results(monkeypatch):
                                    w["raw_results"]) != w["expected"]
 
 
-def test_onfailure_restarting_only_non_zero_exits_after_a_liveness_kill_is_caught_semantics_8_7(monkeypatch):
-    monkeypatch.setattr(kubelet, "should_restart", lambda policy, code, killed: any_of(
+def test_onfailure_restarting_only_non_zero_exits_after_a_liveness_kill_is_caught_semantics_8_7(swap):
+    swap.setattr(kubelet, "should_restart", lambda policy, code, killed: any_of(
         eq(policy, ALWAYS), all_of(eq(policy, ON_FAILURE), ne(code, 0))))
     verdict = P.prove_liveness_kill_restart(ctx())
     assert isinstance(verdict, Counterexample)
@@ -116,8 +116,8 @@ def kills_one_late(state, success, success_threshold, failure_threshold):
 
 
 @pytest.mark.parametrize("wrong", [flips_one_early, no_reset, kills_one_late])
-def test_wrong_kill_thresholds_give_kill_traces_that_replay_semantics_46_49(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "probe_step", wrong)
+def test_wrong_kill_thresholds_give_kill_traces_that_replay_semantics_46_49(swap, wrong):
+    swap.setattr(kubelet, "probe_step", wrong)
     verdict = P.kill_traces(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness
@@ -131,7 +131,7 @@ def test_kill_traces_hold_on_the_real_kubelet_semantics_46_49():
     assert P.replay_kill_step("startup", 1, [True, False]) == 2
 
 
-def test_the_bounded_traces_start_from_either_verdict(monkeypatch):
+def test_the_bounded_traces_start_from_either_verdict(swap):
     """A wrong automaton that misbehaves only from a fresh Success (liveness's initial verdict: the first failure
     flips it at once) is caught too; from readiness's initial Failure it cannot show."""
     original = kubelet.probe_step
@@ -141,7 +141,7 @@ def test_the_bounded_traces_start_from_either_verdict(monkeypatch):
         fresh = all_of(state.result, eq(state.successes, 0), eq(state.failures, 0), not_(success))
         return ProbeState(ite(fresh, False, nxt.result), nxt.successes, nxt.failures)
 
-    monkeypatch.setattr(kubelet, "probe_step", wrong)
+    swap.setattr(kubelet, "probe_step", wrong)
     verdict = P.bounded_traces(ctx())
     assert isinstance(verdict, Counterexample) and verdict.witness["start"].result is True
     assert isinstance(P.kill_traces(ctx()), Counterexample)
@@ -170,8 +170,8 @@ def test_the_restart_truth_table_is_complete_semantics_49_50_8_7():
     lambda policy, code, killed: any_of(all_of(eq(policy, ALWAYS), ne(code, 0)),
                                         all_of(eq(policy, ON_FAILURE), any_of(ne(code, 0), killed))),
 ])
-def test_wrong_restart_decisions_break_the_truth_table_semantics_49_50_8_7(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "should_restart", wrong)
+def test_wrong_restart_decisions_break_the_truth_table_semantics_49_50_8_7(swap, wrong):
+    swap.setattr(kubelet, "should_restart", wrong)
     verdict = P.restart_table(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness
@@ -204,8 +204,8 @@ def _backoff(reset, initial, cap, first):
     _backoff(lambda r: r > 600, 10, 300, 10),     # the first restart is not immediate
     lambda entry, ran_for: (entry, ite(eq(entry, 0), 10, min_(entry * 2, 300))),   # never resets
 ])
-def test_wrong_back_off_gives_counterexamples_that_replay_semantics_51_8_8(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "backoff_step", wrong)
+def test_wrong_back_off_gives_counterexamples_that_replay_semantics_51_8_8(swap, wrong):
+    swap.setattr(kubelet, "backoff_step", wrong)
     verdict = P.prove_crash_loop_back_off(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness

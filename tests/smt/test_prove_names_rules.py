@@ -72,8 +72,8 @@ BUGS = [
 
 
 @pytest.mark.parametrize("module, attr, wrong, failing, rule", BUGS, ids=[b[1] + "-" + b[3] for b in BUGS])
-def test_a_patched_decision_bug_fails_kmodel_prove_naming_the_rule(monkeypatch, module, attr, wrong, failing, rule):
-    monkeypatch.setattr(module, attr, wrong)
+def test_a_patched_decision_bug_fails_kmodel_prove_naming_the_rule(swap, module, attr, wrong, failing, rule):
+    swap.setattr(module, attr, wrong)
     text = CliRunner().invoke(prove, [failing])
     assert text.exit_code == 1, text.output
     lines = text.output.splitlines()
@@ -86,10 +86,10 @@ def test_a_patched_decision_bug_fails_kmodel_prove_naming_the_rule(monkeypatch, 
     assert doc["exit_code"] == 1
 
 
-def test_the_whole_prove_run_exits_1_and_names_the_rule_for_an_off_by_one_threshold(monkeypatch):
+def test_the_whole_prove_run_exits_1_and_names_the_rule_for_an_off_by_one_threshold(swap):
     """The bare command (every proof) reports the bug: exit 1, the automaton's proof names its rules, and the
     proofs of other decisions are still proved."""
-    monkeypatch.setattr(kubelet, "probe_step", probe_threshold_off_by_one)
+    swap.setattr(kubelet, "probe_step", probe_threshold_off_by_one)
     result = CliRunner().invoke(prove, ["--output-format", "json"])
     assert result.exit_code == 1
     doc = json.loads(result.output)

@@ -56,16 +56,16 @@ def test_convergence_needs_exactly_ceil_d_over_500_syncs_semantics_30():
     lambda d: d,                          # no cap at all
     lambda d: max_(min_(d, 499), -499),   # too cautious: still converges, but not by min(d, 500)
 ])
-def test_wrong_burst_caps_give_counterexamples_that_replay_semantics_30(monkeypatch, cap):
-    monkeypatch.setattr(replication_decisions, "burst_capped", cap)
+def test_wrong_burst_caps_give_counterexamples_that_replay_semantics_30(swap, cap):
+    swap.setattr(replication_decisions, "burst_capped", cap)
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)
     w = verdict.witness
     assert abs(w["active"] - w["desired"]) > 0
 
 
-def test_a_sign_error_in_the_diff_gives_a_counterexample_semantics_29(monkeypatch):
-    monkeypatch.setattr(replication_decisions, "replica_diff", lambda active, desired: desired - active)
+def test_a_sign_error_in_the_diff_gives_a_counterexample_semantics_29(swap):
+    swap.setattr(replication_decisions, "replica_diff", lambda active, desired: desired - active)
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)
 
@@ -78,13 +78,13 @@ def test_the_shortfall_is_pending_on_real_settled_clusters_semantics_55_60(desir
     assert not scheduling.replay_shortfall(desired, max_pods, [0] * len(max_pods))
 
 
-def test_creating_past_the_burst_limit_is_caught_by_the_exact_claim_semantics_30(monkeypatch):
+def test_creating_past_the_burst_limit_is_caught_by_the_exact_claim_semantics_30(swap):
     """A cap that over-creates past the desired count (2s - 500 pods for a shortfall s > 500) still meets the
     distance claims (|after - desired| = s - 500, the ceil ranking) symbolically; the exact claim catches it,
     and the real sync (its event refused by the guard) replays."""
     from kmodel.logic import ite
 
-    monkeypatch.setattr(replication_decisions, "burst_capped",
+    swap.setattr(replication_decisions, "burst_capped",
                         lambda d: ite(d < -500, 2 * d + 500, max_(min_(d, 500), -500)))
     verdict = R.convergence_lemmas(ctx())
     assert isinstance(verdict, Counterexample)

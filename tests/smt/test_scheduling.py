@@ -115,9 +115,9 @@ def argmax_step(found, best, feasible, key):
 
 
 @pytest.fixture
-def argmax(monkeypatch):
-    monkeypatch.setattr(framework, "select_step", argmax_step)
-    monkeypatch.setattr(reference, "select_step", argmax_step)
+def argmax(swap):
+    swap.setattr(framework, "select_step", argmax_step)
+    swap.setattr(reference, "select_step", argmax_step)
 
 
 def test_argmax_for_argmin_breaks_the_step_lemma_and_replays(argmax):
@@ -141,7 +141,7 @@ def test_argmax_for_argmin_breaks_spreading_and_replays(argmax):
     assert not S.replay_spreading(w["nodes"], w["siblings"], w["pods"], w["max_pods"], w["placements"])
 
 
-def test_a_rank_that_ignores_siblings_gives_a_pipeline_counterexample_semantics_60(monkeypatch):
+def test_a_rank_that_ignores_siblings_gives_a_pipeline_counterexample_semantics_60(monkeypatch, swap):
     from kmodel.scheduler.plugins import textbook_spread
 
     def pods_first(pod, node, cluster):
@@ -149,7 +149,7 @@ def test_a_rank_that_ignores_siblings_gives_a_pipeline_counterexample_semantics_
         return (pods, sib, name)
 
     wrong = framework.Profile("textbook", profiles.FILTERS, rank=pods_first)
-    monkeypatch.setattr(profiles, "TEXTBOOK", wrong)
+    swap.setattr(profiles, "TEXTBOOK", wrong)
     monkeypatch.setitem(profiles.PROFILES, "textbook", wrong)
     verdict = S.pipeline_bounded(ctx(), sizes=(2,))
     assert isinstance(verdict, Counterexample)
@@ -157,11 +157,11 @@ def test_a_rank_that_ignores_siblings_gives_a_pipeline_counterexample_semantics_
     assert len(nodes) == 2
 
 
-def test_an_off_by_one_pod_count_filter_breaks_the_shortfall_lemma_semantics_55(monkeypatch):
+def test_an_off_by_one_pod_count_filter_breaks_the_shortfall_lemma_semantics_55(swap):
     from kmodel.logic import le
     from kmodel.scheduler.plugins import node_resources_fit
 
-    monkeypatch.setattr(node_resources_fit, "pods_fit", lambda pods, max_pods: le(pods, max_pods))
+    swap.setattr(node_resources_fit, "pods_fit", lambda pods, max_pods: le(pods, max_pods))
     verdict = S.shortfall_lemma(ctx())
     assert isinstance(verdict, Counterexample)
     assert S.replay_shortfall(verdict.witness["desired"], verdict.witness["max_pods"], verdict.witness["bound"])

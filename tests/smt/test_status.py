@@ -112,8 +112,8 @@ def _phase(never=kubelet_decisions.has_never_run, live=kubelet_decisions.is_live
                            ite(any_in(containers, kubelet_decisions.is_live), POD_RUNNING,
                                ite(any_in(containers, kubelet_decisions.exited_0), SUCCEEDED, FAILED))),
 ])
-def test_wrong_phases_give_counterexamples_that_replay_semantics_48(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet_decisions, "containers_phase", wrong)
+def test_wrong_phases_give_counterexamples_that_replay_semantics_48(swap, wrong):
+    swap.setattr(kubelet_decisions, "containers_phase", wrong)
     verdict = S.prove_pod_phase(ctx())
     assert isinstance(verdict, Counterexample)
     assert S.replay_phase(verdict.witness) != verdict.witness["expected_phase"]
@@ -134,8 +134,8 @@ def _ready(psp=True, started=True, readiness=True, running=True):
     _ready(readiness=False),  # readiness ignored
     _ready(running=False),    # ready while not running
 ])
-def test_wrong_ready_flags_give_counterexamples_that_replay_semantics_47_52(monkeypatch, wrong):
-    monkeypatch.setattr(kubelet, "container_ready", wrong)
+def test_wrong_ready_flags_give_counterexamples_that_replay_semantics_47_52(swap, wrong):
+    swap.setattr(kubelet, "container_ready", wrong)
     verdict = S.prove_container_ready(ctx())
     assert isinstance(verdict, Counterexample)
     assert S.replay_ready(verdict.witness["container"]) != verdict.witness["expected_ready"]

@@ -40,10 +40,10 @@ def test_burst_limit_is_not_applicable_on_the_seed_and_checked_with_evidence_on_
     assert [checked[name] for name in BURST] == ["pass", "pass"]
 
 
-def test_a_sync_without_the_burst_cap_breaks_burst_limit_on_the_baseline_whatever_the_runs_draw(monkeypatch):
+def test_a_sync_without_the_burst_cap_breaks_burst_limit_on_the_baseline_whatever_the_runs_draw(swap):
     """`kmodel check` settles the cluster first, checking every step: the uncapped first sync is reported with
     that one-step trace, even by random runs too short to draw it."""
-    monkeypatch.setattr(replication_decisions, "BURST_REPLICAS", 10_000)
+    swap.setattr(replication_decisions, "BURST_REPLICAS", 10_000)
     report = check_cluster(big(502), max_examples=1, max_steps=1, rule_names=BURST)
     assert report.verdict == "fail" and [v.rule for v in report.violations] == ["burst-limit"]
     assert "created 502 pods in one sync" in report.violations[0].message

@@ -471,24 +471,24 @@ def test_equal_facts_are_one_object():
     (endpoint_decisions, "endpoint_entry", lambda pod, svc: None, {"endpoint_mismatches"}),
     (endpoint_decisions, "address_is_ready", lambda ready, publish: not ready, {"endpoint_mismatches"}),
 ])
-def test_remembered_decisions_are_evaluated_afresh_when_patched(monkeypatch, module, attr, patched, expected):
-    """The recomputation remembers decisions per object, keyed also by the decision functions: once a decision
-    is patched (as the bug-catching tests do), the indexes a cluster built with the real one holds are no longer
-    its recomputation, and the check says so; with the real decision back, the remembered answers serve again."""
+def test_remembered_decisions_are_evaluated_afresh_when_patched(swap, module, attr, patched, expected):
+    """The recomputation remembers decisions per object; a decision swapped with `swap` (as the bug-catching tests
+    do) clears every memo, so the indexes a cluster built with the real one holds are no longer its
+    recomputation, and the check says so; with the real decision back, the recomputation agrees again."""
     c = rich_cluster()
     assert c.index_mismatches() == []
-    monkeypatch.setattr(module, attr, patched)
+    swap.setattr(module, attr, patched)
     assert expected <= set(c.index_mismatches())
-    monkeypatch.undo()
+    swap.undo()
     assert c.index_mismatches() == []
 
 
-def test_writes_after_a_patch_use_the_patched_decision(monkeypatch):
-    """The write path reads the same remembered facts: a pod written after a decision is patched is queued by the
-    patched decision, not by a fact remembered for it under the real one."""
+def test_writes_after_a_patch_use_the_patched_decision(swap):
+    """The write path reads the same remembered facts: a pod written after a decision is swapped is queued by the
+    swapped decision, not by a fact remembered for it under the real one."""
     c = rich_cluster()
     assert "a" not in c.kubelet_queue
-    monkeypatch.setattr(kubelet_decisions, "has_work", lambda pod: True)
+    swap.setattr(kubelet_decisions, "has_work", lambda pod: True)
     assert "a" in c.put_pod(attrs.evolve(c.pods["a"], ready=False)).kubelet_queue
 
 

@@ -369,9 +369,9 @@ def test_seed_with_node_probe_and_hook_faults_explored_completely():
 
 
 @pytest.fixture
-def endpoints_ignore_readiness(monkeypatch):
+def endpoints_ignore_readiness(swap):
     """The broken endpoints controller of the invariants issue: every candidate is a ready address."""
-    monkeypatch.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
+    swap.setattr(endpoint_decisions, "address_is_ready", lambda pod_ready, publish: True)
 
 
 @pytest.mark.parametrize("symmetry", ["full", "off"])
@@ -390,7 +390,7 @@ def test_endpoints_ignoring_readiness_is_found_with_the_shortest_trace(endpoints
     assert hit is not None and hit.index == 4
 
 
-def test_scheduler_choosing_the_most_loaded_node_is_found_in_two_steps(monkeypatch):
+def test_scheduler_choosing_the_most_loaded_node_is_found_in_two_steps(swap):
     """SEMANTICS 60 (textbook profile): a scheduler that picks the most loaded feasible node (ties by the last
     name) binds the first pod to node-2 where node-1 is the least-loaded choice: create, then bind."""
     from kmodel.scheduler.plugins.textbook_spread import rank
@@ -406,7 +406,7 @@ def test_scheduler_choosing_the_most_loaded_node_is_found_in_two_steps(monkeypat
         best = max(nodes, key=lambda n: rank(pod, n, cluster))
         return ScheduleResult(best.name, (), (best.name,))
 
-    monkeypatch.setattr(scheduler, "choose_node", most_loaded)
+    swap.setattr(scheduler, "choose_node", most_loaded)
     result = explore(tiny(), ExploreConfig(max_depth=3, faults="none"))
     v = next(v for v in result.violations if v.rule == "schedule-least-loaded")
     assert [type(e).__name__ for e in v.events] == ["ReplicaSetCreatePods", "SchedulerBindPod"]
@@ -452,12 +452,12 @@ def test_a_controller_that_never_quiesces_is_a_lasso():
         parts.unregister_controller("flapper")
 
 
-def test_idle_controllers_shortcut_changes_no_settle_outcome(monkeypatch):
+def test_idle_controllers_shortcut_changes_no_settle_outcome(swap):
     """The first controller round is skipped for a state whose sources propose no controller event; the settle
     outcomes and the convergence bound are the same without the shortcut."""
     cfg = ExploreConfig(max_depth=4, faults="probes,hooks")
     with_shortcut = explore(settled(tiny()), cfg)
-    monkeypatch.setattr(_Search, "_idle_shortcut_valid", lambda self: False)
+    swap.setattr(_Search, "_idle_shortcut_valid", lambda self: False)
     without = explore(settled(tiny()), cfg)
     assert with_shortcut.convergence_bound == without.convergence_bound
     assert with_shortcut.settle_states == without.settle_states

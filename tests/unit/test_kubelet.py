@@ -541,7 +541,7 @@ def test_pod_phase_table_semantics_48_8_6(statuses, phase):
     assert k.pod_phase(p) == phase
 
 
-def test_phase_and_ready_are_remembered_per_containers_tuple_only(monkeypatch):
+def test_phase_and_ready_are_remembered_per_containers_tuple_only(swap):
     """`containers_summary` answers from its memo only for the very containers tuple and the very decision
     functions it was computed with: other containers, equal or not, and a patched decision are computed afresh."""
     run = Pod(name="p", node_name="n1", containers=(_c("c0", **RUN),))
@@ -549,9 +549,9 @@ def test_phase_and_ready_are_remembered_per_containers_tuple_only(monkeypatch):
     done = attrs.evolve(run, containers=(_c("c0", **DONE1),))
     assert k.pod_phase(done) == FAILED and k.pod_phase(run) == POD_RUNNING
     assert kubelet_decisions.status_stale(attrs.evolve(run, phase=POD_RUNNING, ready=True)) is False
-    monkeypatch.setattr(kubelet_decisions, "containers_phase", lambda containers: SUCCEEDED)
+    swap.setattr(kubelet_decisions, "containers_phase", lambda containers: SUCCEEDED)
     assert k.pod_phase(run) == SUCCEEDED
-    monkeypatch.undo()
+    swap.undo()
     assert k.pod_phase(run) == POD_RUNNING
 
 
@@ -823,7 +823,7 @@ def test_a_pod_waiting_for_its_back_off_stays_queued_and_proposes_nothing_semant
     assert later.clock == s.backoff_until and k.reconcile(later) == (k.KubeletStartContainer("p", "c"),)
 
 
-def test_kubelet_writes_are_remembered_per_pod_object_event_and_clock(monkeypatch):
+def test_kubelet_writes_are_remembered_per_pod_object_event_and_clock(swap):
     """A kubelet write applied to one pod object at one clock gives the very pod computed the first time (so the
     states of an exploration share it); a patched decision or event is computed afresh, and the memo is
     invisible: the pod equals the one computed without it."""
@@ -837,14 +837,14 @@ def test_kubelet_writes_are_remembered_per_pod_object_event_and_clock(monkeypatc
     assert pod(step(c, k.ReadinessProbeFails("p", "c"))) != fresh  # the event is part of the key
     later = c.tick(5)
     assert pod(step(later, k.ReadinessProbeSucceeds("p", "c"))).ready_since == 5  # and so is the clock
-    monkeypatch.setattr(k, "container_ready", lambda container: False)
+    swap.setattr(k, "container_ready", lambda container: False)
     assert not pod(step(c, k.ReadinessProbeSucceeds("p", "c"))).ready
-    monkeypatch.undo()
+    swap.undo()
     assert pod(step(c, k.ReadinessProbeSucceeds("p", "c"))).ready
-    monkeypatch.setattr(k.PostStartHookFails, "apply", k.PostStartHookSucceeds.apply)
+    swap.setattr(k.PostStartHookFails, "apply", k.PostStartHookSucceeds.apply)
     hooked = started(make(Container("c", post_start=Hook())))
     assert not status(step(hooked, k.PostStartHookFails("p", "c"))).stopping
-    monkeypatch.undo()
+    swap.undo()
     assert status(step(hooked, k.PostStartHookFails("p", "c"))).stopping
 
 

@@ -14,6 +14,7 @@ import invariants
 from invariants.catalog import shared
 from invariants.catalog.replication import claimed_active
 from kmodel import events, labels, scenarios
+from kmodel.memo import Memo
 from kmodel.objects import OwnerRef
 from kmodel.settle import settle
 from tests.test_catches_bugs import notin_requiring_the_key
@@ -147,28 +148,29 @@ def test_node_capacity_is_answered_afresh_for_new_nodes_or_usage():
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Memos keyed by the matcher installed
+# Memos and a swapped matcher
 
 
-def test_selector_semantics_asks_a_patched_matcher_afresh(monkeypatch):
-    """Verdicts are remembered per (selectors, labels) pair and matcher function: the same cluster object, asked
-    again with a patched matcher, is checked with that matcher, and again with the real one once it is back."""
+def test_selector_semantics_asks_a_patched_matcher_afresh(swap):
+    """Verdicts are remembered per (selectors, labels) pair; a matcher swapped in clears them: the same cluster
+    object, asked again with the swapped matcher, is checked with that matcher, and again with the real one once
+    it is back."""
     c = stray_cache_pod(scenarios.seed())
     check = rule("selector-semantics")
     assert list(check(c)) == []
-    monkeypatch.setattr(labels.Selector, "matches", notin_requiring_the_key)
+    swap.setattr(labels.Selector, "matches", notin_requiring_the_key)
     assert [v.objects for v in check(c)] == [("ReplicaSet/cache", "Pod/stray")]
-    monkeypatch.undo()
+    swap.undo()
     assert list(check(c)) == []
 
 
-def test_orphan_witness_asks_a_patched_matcher_afresh(monkeypatch):
+def test_orphan_witness_asks_a_patched_matcher_afresh(swap):
     c = stray_cache_pod(scenarios.seed())
     witness = rule("sometimes-orphan")
     assert witness(c)
-    monkeypatch.setattr(labels.Selector, "matches", notin_requiring_the_key)
+    swap.setattr(labels.Selector, "matches", notin_requiring_the_key)
     assert not witness(c)
-    monkeypatch.undo()
+    swap.undo()
     assert witness(c)
 
 
@@ -261,16 +263,16 @@ def test_per_pair_and_per_object_answer_per_identity_and_ask_afresh_when_also_ch
         calls.append((a, b))
         return len(calls)
 
-    table: dict = {}
+    table = Memo("test-per-pair", 4_096)
     a, b, equal_a = tuple([1, 2]), tuple([3]), tuple([1, 2])  # built at run time: distinct objects
     assert shared.per_pair(table, a, b, compute, also="m1") == 1
     assert shared.per_pair(table, a, b, compute, also="m1") == 1  # remembered
-    assert shared.per_pair(table, a, b, compute, also="m2") == 2  # another matcher installed: asked afresh
+    assert shared.per_pair(table, a, b, compute, also="m2") == 2  # another value it depends on: asked afresh
     assert shared.per_pair(table, equal_a, b, compute, also="m2") == 3  # an equal but other object: its own entry
     assert table[(id(a), id(b))][:3] == (a, b, "m2")  # the layout hot paths look up themselves
-    assert shared.per_pair({}, a, b, compute, limit=0) == 4
+    assert shared.per_pair(Memo("test-per-pair-0", 0), a, b, compute) == 4
     seen = []
-    one: dict = {}
+    one = Memo("test-per-object", 1_024)
     assert shared.per_object(one, a, lambda x: seen.append(x) or len(seen)) == 1
     assert shared.per_object(one, a, lambda x: seen.append(x) or len(seen)) == 1
     assert shared.per_object(one, equal_a, lambda x: seen.append(x) or len(seen)) == 2
