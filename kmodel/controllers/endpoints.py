@@ -39,6 +39,7 @@ from kmodel.cluster import Cluster
 from kmodel.decisions import endpoints as decisions
 from kmodel.errors import KModelError
 from kmodel.events import CONTROLLER, Event
+from kmodel.facts import remembered_entry
 from kmodel.logic import Bool, all_of, not_
 from kmodel.objects import EndpointAddress, EndpointPort, Endpoints, Pod, Service
 from kmodel.parts import register_controller
@@ -104,8 +105,6 @@ def desired_endpoints(cluster: Cluster, service_name: str) -> Endpoints | None:
     service = service_or_error(cluster, service_name)
     if service.selector is None:
         return None
-    from kmodel.cluster import remembered_entry
-
     ready: list[EndpointAddress] = []
     not_ready: list[EndpointAddress] = []
     for name in sorted(cluster.service_members.get(service_name, ())):

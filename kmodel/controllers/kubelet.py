@@ -51,10 +51,11 @@ from typing import ClassVar, Iterator
 import attrs
 import immutables
 
-from kmodel.cluster import Cluster, shared_pod
+from kmodel.cluster import Cluster
 from kmodel.decisions import kubelet as decisions
 from kmodel.errors import InvalidObject
 from kmodel.events import CONTROLLER, FAULT, Event, event_source
+from kmodel.facts import shared_pod
 from kmodel.logic import Bool, Int, all_of, any_of, eq, ite, le, min_, ne, not_
 from kmodel.memo import Memo
 from kmodel.objects import (

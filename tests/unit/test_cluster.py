@@ -310,6 +310,8 @@ def test_an_index_verified_once_is_still_compared_with_each_recomputation():
 # ---- the structure rule's oracle: every index, corrupted alone, is reported; patched decisions are re-evaluated ----
 
 from kmodel import cluster as cluster_module  # noqa: E402
+from kmodel import facts as facts_module  # noqa: E402
+from kmodel import recompute as recompute_module  # noqa: E402
 from kmodel import labels as labels_module  # noqa: E402
 from kmodel.cluster import DERIVED_INDEXES, NodeUsage  # noqa: E402
 from kmodel.decisions import endpoints as endpoint_decisions
@@ -421,13 +423,13 @@ def test_a_groupless_scheduler_index_is_checked_when_nothing_is_queued():
 
 
 def _fold(c: Cluster) -> tuple:
-    return cluster_module._pod_fold(c.pods, c.clock, c.controllers, cluster_module._selections_of(c.services))
+    return recompute_module._pod_fold(c.pods, c.clock, c.controllers, facts_module._selections_of(c.services))
 
 
 def _fresh_fold(c: Cluster) -> tuple:
-    facts = [cluster_module._pod_facts(p) for p in c.pods.values()]
-    return cluster_module._fold_pods(tuple(c.pods.keys()), facts, c.clock, c.controllers,
-                                     cluster_module._selections_of(c.services))
+    facts = [facts_module._pod_facts(p) for p in c.pods.values()]
+    return recompute_module._fold_pods(tuple(c.pods.keys()), facts, c.clock, c.controllers,
+                                       facts_module._selections_of(c.services))
 
 
 @pytest.mark.parametrize("change, shared", [
@@ -457,8 +459,8 @@ def test_equal_facts_are_one_object():
     a = c.pods["a"]
     cheaper = attrs.evolve(a, deletion_cost=7)
     assert cheaper is not a
-    assert cluster_module._pod_facts(cheaper) is cluster_module._pod_facts(a)
-    assert cluster_module._pod_facts(attrs.evolve(a, deletion_timestamp=5)) is not cluster_module._pod_facts(a)
+    assert facts_module._pod_facts(cheaper) is facts_module._pod_facts(a)
+    assert facts_module._pod_facts(attrs.evolve(a, deletion_timestamp=5)) is not facts_module._pod_facts(a)
 
 
 @pytest.mark.parametrize("module, attr, patched, expected", [
