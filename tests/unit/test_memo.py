@@ -20,6 +20,7 @@ def test_a_memo_is_cleared_when_full_and_keeps_what_it_answers_for():
 
 
 def test_clear_all_empties_every_memo_the_engines_filled():
+    clear_all()
     settle(scenarios.CATALOGUE["seed"].cluster())
     filled = {name for name, m in memos().items() if len(m)}
     assert {"pod-facts", "kubelet-writes", "containers-summary"} <= filled
@@ -57,13 +58,15 @@ def test_swaps_restore_class_attributes_as_stored():
 
 
 def test_no_memo_compares_function_identities():
-    # Issue 19 item 5: memos are keyed by objects and values only; the swap clears them.
-    import inspect
+    # Issue 19 item 5: memos are keyed by objects and values only; a swap clears them. Read from the repository's
+    # source files (the compiled build installs the modules without their source).
+    from pathlib import Path
 
-    from kmodel import cluster
-    from kmodel.controllers import kubelet
-
-    source = inspect.getsource(cluster) + inspect.getsource(kubelet)
-    for gone in ("_transition_code", "_facts_table", "_entry_fns", "_claim_fns", "_FNS"):
+    root = Path(__file__).resolve().parents[2] / "kmodel"
+    source = "".join((root / name).read_text() for name in ("cluster.py", "facts.py", "recompute.py",
+                                                          "controllers/kubelet.py", "decisions/kubelet.py"))
+    for gone in ("_transition_code", "_facts_table", "_entry_fns", "_claim_fns", "_FNS", "phase_fn"):
         assert gone not in source
+    from kmodel.controllers import kubelet  # noqa: F401 - registers the kubelet's memos
+
     assert memo.memos()["kubelet-writes"].limit == 8_192
