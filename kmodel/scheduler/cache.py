@@ -33,6 +33,7 @@ from typing import Iterable, Iterator, NamedTuple
 import immutables
 
 from kmodel.allocation import few_collections
+from kmodel.memo import Memo
 from kmodel.usage import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, NodeUsage, usage_of
 from kmodel.objects import Pod, Resources
 from kmodel.scheduler import index as fast
@@ -90,16 +91,28 @@ def _resources(cpu: int, memory: int) -> Resources:
     return r
 
 
+# `usage_plus` answers, by the identity of the usage it starts from and the pod's requests (the entry keeps that
+# usage). A burst assumes pods of a few shapes on nodes that start equal, so node after node goes through the same
+# usage values: the same objects serve them all, for a dict lookup instead of three objects built.
+_PLUS = Memo("usage-plus", 8_192)  # (id(usage), cpu, memory, nz_cpu, nz_memory) -> (usage, usage with the pod)
+
+
 def usage_plus(usage: NodeUsage | None, cpu: int, memory: int, nz_cpu: int, nz_memory: int) -> NodeUsage:
     """`usage` (None: no pod) with one more pod of these requests and non-zero requests: what the Binding
-    write gives the node. Built with slot writes (the fields are ints: no converter would change them)."""
+    write gives the node. Built with slot writes (the fields are ints: no converter would change them), and
+    remembered (`_PLUS`)."""
     if usage is None:
         usage = _NO_USAGE
+    key = (id(usage), cpu, memory, nz_cpu, nz_memory)
+    hit = _PLUS.get(key)
+    if hit is not None and hit[0] is usage:
+        return hit[1]
     req, nz = usage.requested, usage.nonzero_requested
     u = _new(NodeUsage)
     _set_requested(u, _resources(req.cpu + cpu, req.memory + memory))
     _set_pods(u, usage.pods + 1)
     _set_nonzero(u, _resources(nz.cpu + nz_cpu, nz.memory + nz_memory))
+    _PLUS.remember(key, (usage, u))
     return u
 
 

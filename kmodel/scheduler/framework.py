@@ -133,6 +133,13 @@ def _conjunction(filters: Sequence[FilterPlugin], only_reading_usage: bool = Fal
     functions (compiled with this module, so the loop costs little beside the calls): the innermost test of
     every scheduling write."""
     steps = tuple((i, f.fast) for i, f in enumerate(filters) if f.reads_usage or not only_reading_usage)
+    if len(steps) == 1:  # the cache's refit under the built-in profiles: NodeResourcesFit alone, without a loop
+        (only, fast_one), = steps
+
+        def feasible_one(shape, node, usage) -> bool:
+            return fast_one(shape[only], node, usage)
+
+        return feasible_one
 
     def feasible(shape, node, usage) -> bool:
         for i, fast in steps:
