@@ -36,6 +36,7 @@ import immutables
 
 from kmodel.decisions import endpoints as endpoint_decisions
 from kmodel.decisions import replication as replication_decisions
+from kmodel import kinds
 from kmodel.facts import (
     _FACTS,
     _MISS,
@@ -211,6 +212,7 @@ class Cluster:
     services: immutables.Map = EMPTY  # name -> Service
     controllers: immutables.Map = EMPTY  # "Kind/name" -> ReplicationController | ReplicaSet
     endpoints: immutables.Map = EMPTY  # service name -> Endpoints
+    objects: immutables.Map = EMPTY  # (kind, name) -> an object of a registered kind (`kmodel.kinds`)
     # derived indexes
     pods_by_node: immutables.Map = EMPTY  # node -> {pod}
     pods_by_owner: immutables.Map = EMPTY  # owner key -> {pod}
@@ -242,7 +244,7 @@ class Cluster:
     # ---- identity -------------------------------------------------------------------------------------------
     def _key(self) -> tuple:
         return (self.config, self.clock, self.next_uid, self.nodes, self.pods, self.services, self.controllers,
-                self.endpoints)
+                self.endpoints, self.objects)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Cluster):
@@ -295,6 +297,13 @@ class Cluster:
                 raise InvalidObject(f"Pod/{obj.name}", "metadata.name", "already exists")
             c, uid = self.fresh_uid()
             return c.put_pod(attrs.evolve(obj, uid=obj.uid or uid, creation_index=c.next_uid))
+        kind = kinds.kind_of(obj)
+        if kind is not None:
+            if kind.validate is not None:
+                kind.validate(obj)
+            if (kind.name, obj.name) in self.objects:  # type: ignore[attr-defined]
+                raise InvalidObject(f"{kind.name}/{obj.name}", "metadata.name", "already exists")  # type: ignore
+            return self.put_object(obj)
         raise InvalidObject(type(obj).__name__, "kind", "not a modelled object")
 
     def fresh_uid(self) -> tuple["Cluster", str]:
@@ -302,6 +311,21 @@ class Cluster:
         return _evolve(self, next_uid=self.next_uid + 1), f"uid-{self.next_uid:06d}"
 
     # ---- reads ----------------------------------------------------------------------------------------------
+    def objects_of(self, kind: str) -> Iterator[object]:
+        """The objects of a registered kind, in name order."""
+        for key in sorted(k for k in self.objects if k[0] == kind):
+            yield self.objects[key]
+
+    def put_object(self, obj: object) -> "Cluster":
+        """Write an object of a registered kind (`kmodel.kinds`); no built-in index reads these."""
+        kind = kinds.kind_of(obj)
+        if kind is None:
+            raise TypeError(f"{type(obj).__name__} is not a registered kind (kmodel.kinds.register_kind)")
+        return _evolve(self, objects=self.objects.set((kind.name, obj.name), obj))  # type: ignore[attr-defined]
+
+    def remove_object(self, kind: str, name: str) -> "Cluster":
+        return _evolve(self, objects=self.objects.delete((kind, name)))
+
     def pod(self, name: str) -> Pod:
         return self.pods[name]
 
@@ -665,7 +689,8 @@ class Cluster:
         """The same objects with every index recomputed from scratch (the oracle for the structure rules)."""
         c = Cluster.empty(self.config)
         c = _evolve(c, clock=self.clock, next_uid=self.next_uid, nodes=self.nodes, pods=self.pods,
-                    services=self.services, controllers=self.controllers, endpoints=self.endpoints, **self.derived())
+                    services=self.services, controllers=self.controllers, endpoints=self.endpoints,
+                    objects=self.objects, **self.derived())
         object.__setattr__(c, "scheduler_index", _sched_index.build(c))
         return c
 

@@ -401,6 +401,8 @@ class Fingerprinter:
     def __call__(self, cluster) -> bytes:
         if self.mode == "off":
             return self._exact(cluster)
+        if cluster.objects:  # a registered kind's objects may name nodes and pods (kmodel.kinds): no symmetry
+            raise _SymmetryBroken("the cluster holds objects of a registered kind, which may name nodes or pods")
         table = self._intern
         endpoints = cluster.endpoints
         hit = self._endpoints.get(id(endpoints))
@@ -482,7 +484,7 @@ class Fingerprinter:
     def _exact(self, cluster) -> bytes:
         """No symmetry: every object with its identity, and the uid counter."""
         flat = array("q", (cluster.clock, cluster.next_uid, self.ref(cluster.services), self.ref(cluster.controllers),
-                           self.ref(cluster.endpoints), self.ref(cluster.nodes)))
+                           self.ref(cluster.endpoints), self.ref(cluster.nodes), self.ref(cluster.objects)))
         for name in sorted(cluster.pods.keys()):
             flat.append(self.ref(cluster.pods[name]))
         return hashlib.blake2b(flat.tobytes(), digest_size=16).digest()
@@ -1054,6 +1056,9 @@ def explore(initial: Cluster, config: ExploreConfig | None = None, rule_names: I
     if "full" in modes and hostname_selected(initial):
         modes.remove("full")
         notes.append("a nodeSelector names a hostname, so node names are kept")
+    if initial.objects and modes != ["off"]:
+        modes = ["off"]
+        notes.append("the cluster holds objects of a registered kind (kmodel.kinds): no symmetry reduction")
     while True:
         mode = modes.pop(0)
         search = _Search(initial, cfg, mode, checked, check_stable, progress)

@@ -45,6 +45,7 @@ import attrs
 import immutables
 import yaml
 
+from kmodel import kinds
 from kmodel.errors import InvalidLabelSelector, InvalidObject, KModelError, ManifestError
 from kmodel.labels import Selector, label_key_errors, label_value_errors, selector_from_label_selector
 from kmodel.objects import (
@@ -203,7 +204,8 @@ class LoadedObject:
 def model_key(obj: Any) -> str:
     if isinstance(obj, (ReplicationController, ReplicaSet)):
         return obj.key
-    return f"{type(obj).__name__}/{obj.name}"
+    registered = kinds.kind_of(obj)
+    return f"{registered.name if registered is not None else type(obj).__name__}/{obj.name}"
 
 
 @attrs.frozen
@@ -989,7 +991,8 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
                     objects, not_modelled, depth + 1)
         return
     meta = doc.mapping(data.get("metadata"), ("metadata",))
-    modelled = (api_version, kind) in MODELLED
+    registered = kinds.kind_named(api_version, kind)  # type: ignore[arg-type]
+    modelled = (api_version, kind) in MODELLED or (registered is not None and registered.read is not None)
     name = doc.string(meta.get("name"), ("metadata", "name"), required=modelled) or ""
     doc.name = name
     namespace = doc.string(meta.get("namespace"), ("metadata", "namespace"), default="default") or "default"
@@ -1004,8 +1007,10 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
                                         namespace, _workload_pod_labels(data)))
         return
     written_selector = None
-    if kind == "Pod":
-        obj: Any = _pod(doc, data, meta)
+    if registered is not None:
+        obj: Any = registered.read(doc, data, meta)  # type: ignore[misc]
+    elif kind == "Pod":
+        obj = _pod(doc, data, meta)
     elif kind == "Service":
         obj = _service(doc, data, meta)
     elif kind == "ReplicationController":
@@ -1017,6 +1022,11 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
     else:
         obj = _node(doc, data, meta)
     objects.append(LoadedObject(obj, doc.source(namespace), written_selector))
+
+
+# The field readers a registered kind's `read` is given (`kmodel.kinds.Kind`): `string`, `integer`, `boolean`,
+# `mapping`, `sequence`, `string_map`, `int_or_string`, each raising `ManifestError` with the FILE:LINE of its path.
+Fields = _Doc
 
 
 def _workload_pod_labels(data: Mapping) -> immutables.Map | None:

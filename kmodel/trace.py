@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator
 import attrs
 import immutables
 
-from kmodel import parts
+from kmodel import kinds, parts
 from kmodel.errors import KModelError
 
 __all__ = ["Trace", "TraceError", "ReplayStep", "encode", "decode", "encode_cluster", "decode_cluster", "load",
@@ -135,7 +135,7 @@ def _resolve(name: str, cache: dict[str, type]) -> type:
     if name in cache:
         return cache[name]
     module_name, _, qualname = name.rpartition(".")
-    allowed = set(_MODEL_MODULES) | parts.modules()
+    allowed = set(_MODEL_MODULES) | parts.modules() | kinds.modules()
     cls = None
     if module_name in allowed:
         try:
@@ -713,11 +713,18 @@ def _object_yaml(obj) -> dict:
 
 
 def objects_as_manifests(cluster) -> dict:
-    """The cluster's objects as one `kind: List` (nodes, services, controllers, pods, endpoints)."""
+    """The cluster's objects as one `kind: List` (nodes, services, controllers, pods, endpoints, then the objects
+    of registered kinds, `kmodel.kinds`, by their `export`)."""
     items = []
     for field in ("nodes", "services", "controllers", "pods", "endpoints"):
         for key in sorted(getattr(cluster, field)):
             items.append(_object_yaml(getattr(cluster, field)[key]))
+    for key in sorted(cluster.objects):
+        obj = cluster.objects[key]
+        kind = kinds.kind_of(obj)
+        if kind is None or kind.export is None:
+            raise TraceError(f"no Kubernetes form for {key[0]}/{key[1]}: its kind is not registered with an export")
+        items.append(kind.export(obj))
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
