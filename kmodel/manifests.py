@@ -1067,6 +1067,8 @@ def manifest_files(paths: Iterable[str | os.PathLike]) -> list[str]:
                 for f in files:
                     if not f.startswith(".") and f.endswith(MANIFEST_SUFFIXES):
                         found.append(os.path.join(root, f))
+            if not found:  # a check of nothing is never a pass
+                raise ManifestError(str(p), None, "", "", "directory holds no *.yaml, *.yml or *.json file")
             out.extend(sorted(found))
         elif path.exists():
             out.append(str(p))

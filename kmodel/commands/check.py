@@ -109,8 +109,11 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         raise click.BadParameter(f"unknown scenario {scenario!r}; known: "
                                  f"{', '.join([*scenarios.CATALOGUE, GENERATED, ALL])}", param_hint="--scenario")
     names = None
-    if rule_names:
+    if rule_names is not None:
         names = [n.strip() for n in rule_names.split(",") if n.strip()]
+        if not names:  # a check of nothing is never a pass
+            raise click.BadParameter(f"names no rule ({rule_names!r}); give rule names, or leave --rules out to "
+                                     "check every rule", param_hint="--rules")
         for n in names:
             try:
                 invariants.get(n)

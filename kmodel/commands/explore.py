@@ -148,8 +148,11 @@ def explore(manifests, scenario, examples, draw_seed, replicas, system_pods, nod
 
     try:
         names = None
-        if rule_names:
+        if rule_names is not None:
             names = [n.strip() for n in rule_names.split(",") if n.strip()]
+            if not names:  # a check of nothing is never a pass
+                raise KModelError(f"--rules: names no rule ({rule_names!r}); give rule names, or leave --rules out "
+                                  "to check every rule")
             from kmodel.explore import SETTLE_RULE
 
             for n in names:
