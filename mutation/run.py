@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import hashlib
 import json
 import os
@@ -162,8 +163,9 @@ def module_name(path: str) -> str:
     return path[:-3].replace("/", ".").removesuffix(".__init__")
 
 
-def run_semantic(work: Path, timeout: float, only: set[str] | None, results: list[dict], progress) -> list[dict]:
-    mutants = [m for m in semantic.MUTANTS if not only or m["id"] in only]
+def run_semantic(work: Path, timeout: float, only: set[str] | None, results: list[dict], progress,
+                 catalogue=semantic) -> list[dict]:
+    mutants = [m for m in catalogue.MUTANTS if not only or m["id"] in only]
     for i, m in enumerate(mutants, 1):
         files = sorted({f for f, _, _ in m["patches"]})
         originals = {f: (work / f).read_text() for f in files}
@@ -408,6 +410,9 @@ def write_report(path_json: Path, path_md: Path, meta: dict, groups: dict[str, l
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--semantic", action="store_true", help="run the catalogue of mutation/semantic.py")
+    ap.add_argument("--catalogue", default="semantic",
+                    help="with --semantic: the catalogue module in mutation/ to run (default semantic; "
+                         "semantic_fresh holds 40 bugs written without reading the rules or the first catalogue)")
     ap.add_argument("--only", default="", help="comma-separated semantic mutant ids (default: all)")
     ap.add_argument("--sample", type=int, default=0, help="cosmic-ray mutants to sample over the decision code")
     ap.add_argument("--seed", type=int, default=1, help="seed of the sample")
@@ -455,7 +460,8 @@ def main(argv=None) -> int:
     meta = {"command": "python3 mutation/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "date": time.strftime("%Y-%m-%d %H:%M"), "source": str(args.source.resolve()), "commit": commit[0],
             "commit_subject": commit[1] if len(commit) > 1 else "", "baseline_seconds": base, "timeout": timeout,
-            "plan": plan, "seed": args.seed, "sample": args.sample, "modules": args.module}
+            "plan": plan, "seed": args.seed, "sample": args.sample, "modules": args.module,
+            "catalogue": args.catalogue}
     triage_file = HERE / "triage.json"
     triage = json.loads(triage_file.read_text()) if triage_file.exists() else {}
     groups: dict[str, list[dict]] = {}
@@ -491,7 +497,8 @@ def main(argv=None) -> int:
             running[:] = ["semantic"]
             if not kept:
                 group_meta("semantic")
-            run_semantic(work, timeout, only, groups["semantic"], progress)
+            run_semantic(work, timeout, only, groups["semantic"], progress,
+                         importlib.import_module(args.catalogue))
             order = {m["id"]: i for i, m in enumerate(semantic.MUTANTS)}
             groups["semantic"].sort(key=lambda r: order.get(r["id"], len(order)))
         if args.sample or args.module:
