@@ -72,6 +72,9 @@ not be a cycle of states): if the run from R reaches g(R) for a renaming g, equi
 and so on, and quiescence, a symmetric property, never comes.
 
 Fingerprints are digests of per-run interned sub-objects: stable within one exploration, not across runs.
+
+Length: about 1,150 lines, an engine rather than the model: the search, its fingerprints under symmetry and the
+soundness arguments they depend on are kept together so each argument sits beside the code it justifies.
 """
 
 from __future__ import annotations

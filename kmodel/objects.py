@@ -9,6 +9,9 @@ fields (container state, probe streaks, Ready condition, pod IP, deletion timest
 API server would write back. Validation is the API server's: `validate()` raises `InvalidObject` naming the object
 and the field, and accepts what the API server accepts (a probe on a named port no container declares is valid;
 it fails at run time, SEMANTICS 43).
+
+Length: about 650 lines: one frozen class per API object with its validation, which reads best beside the
+fields it checks.
 """
 
 from __future__ import annotations

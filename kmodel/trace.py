@@ -15,6 +15,9 @@ the objects. Loading resolves types only among the model's own modules and the e
 the Hypothesis engine does: ALWAYS rules on every state, TRANSITION rules on every step, STABLE rules where the
 state is quiescent (`settle` would do nothing there), which is where the engine checks them. The model is
 deterministic, so a replay of an unchanged model breaks the same rule at the same step.
+
+Length: about 750 lines of io, not of the model: the generic encoding, the trace format, replay, and the YAML
+export of every kind.
 """
 
 from __future__ import annotations

@@ -40,6 +40,11 @@ after preStop (floored at 2 s) is not timed, since the container is assumed to o
 afresh with each new container (upstream's worker keeps its run counter across restarts unless a
 liveness/startup failure reset it); the back-off reset (600 s of running) is seen when a container exits, and
 is not a `Tick` deadline.
+
+Length: about 850 lines, one module on purpose. The kubelet is one actor whose events share the pod-write path
+(`_write`, `remembered_write`) and the transition functions the Z3 proofs read (`probe_step`, `should_restart`,
+`backoff_step`); its pure decisions are already apart in `kmodel.decisions.kubelet`. Splitting the events from
+the transitions would leave each half naming the other's private helpers.
 """
 
 from __future__ import annotations
