@@ -48,7 +48,7 @@ import attrs
 import immutables
 import yaml
 
-from kmodel import kinds
+from kmodel import kinds, schema
 from kmodel.errors import InvalidLabelSelector, InvalidObject, KModelError, ManifestError
 from kmodel.labels import Selector, label_key_errors, label_value_errors, selector_from_label_selector
 from kmodel.objects import (
@@ -239,12 +239,13 @@ class NotModelled:
 
 @attrs.frozen
 class LoadedManifests:
-    """What `load` read: the model objects with their sources, the documents that are not modelled, and the
-    files read."""
+    """What `load` read: the model objects with their sources, the documents that are not modelled, the files
+    read, and the schema errors kept as warnings (`--validate warn`, `kmodel.schema`)."""
 
     objects: tuple[LoadedObject, ...] = ()
     not_modelled: tuple[NotModelled, ...] = ()
     files: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def of_type(self, *types: type) -> list[LoadedObject]:
         return [o for o in self.objects if isinstance(o.obj, types)]
@@ -970,7 +971,8 @@ def pod_template_hash(template: Any) -> str:
 
 
 def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
-            objects: list[LoadedObject], not_modelled: list[NotModelled], depth: int = 0) -> None:
+            objects: list[LoadedObject], not_modelled: list[NotModelled], depth: int = 0,
+            warnings: list[str] | None = None) -> None:
     doc = _Doc(file, nodes, base, line, "", "")
     if not isinstance(data, Mapping):
         what = "a list" if isinstance(data, list) else f"the scalar {data!r}"
@@ -991,7 +993,7 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
             sub = per_item.get(i, {})
             root = sub.get(())
             _object(file, item, sub, (), root.start_mark.line + 1 if root is not None else line,
-                    objects, not_modelled, depth + 1)
+                    objects, not_modelled, depth + 1, warnings)
         return
     meta = doc.mapping(data.get("metadata"), ("metadata",))
     registered = kinds.kind_named(api_version, kind)  # type: ignore[arg-type]
@@ -999,6 +1001,8 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
     name = doc.string(meta.get("name"), ("metadata", "name"), required=modelled) or ""
     doc.name = name
     namespace = doc.string(meta.get("namespace"), ("metadata", "namespace"), default="default") or "default"
+    if not modelled and registered is None:
+        _schema_check(doc, data, warnings)
     if not modelled:
         if kind in _MODELLED_KINDS:
             reads = " or ".join(v for v, k in MODELLED if k == kind)
@@ -1024,12 +1028,27 @@ def _object(file: str, data: Any, nodes: dict, base: tuple, line: int,
         obj, written_selector = _replica_set(doc, data, meta, deployment=True)
     else:
         obj = _node(doc, data, meta)
+    if registered is None:  # after the reader, whose messages for the fields it reads are the more precise
+        _schema_check(doc, data, warnings)
     objects.append(LoadedObject(obj, doc.source(namespace), written_selector))
 
 
 # The field readers a registered kind's `read` is given (`kmodel.kinds.Kind`): `string`, `integer`, `boolean`,
 # `mapping`, `sequence`, `string_map`, `int_or_string`, each raising `ManifestError` with the FILE:LINE of its path.
 Fields = _Doc
+
+
+def _schema_check(doc: _Doc, data: Mapping, warnings: list[str] | None) -> None:
+    """The document against the Kubernetes schema (`kmodel.schema`): its earliest error raised (strict), or kept
+    as a warning (warn)."""
+    found = schema.first_problem(dict(data), doc.line_of)
+    if found is None:
+        return
+    error = doc.error(found[0], found[1])
+    if schema.mode() == schema.WARN and warnings is not None:
+        warnings.append(str(error))
+        return
+    raise error
 
 
 def _workload_pod_labels(data: Mapping) -> immutables.Map | None:
@@ -1052,9 +1071,10 @@ def load_text(text: str, file: str = "<string>") -> LoadedManifests:
     """Load manifests from a string (named `file` in messages)."""
     objects: list[LoadedObject] = []
     not_modelled: list[NotModelled] = []
+    warnings: list[str] = []
     for data, nodes, line in _documents(text, file):
-        _object(file, data, nodes, (), line, objects, not_modelled)
-    return _checked(LoadedManifests(tuple(objects), tuple(not_modelled), (file,)))
+        _object(file, data, nodes, (), line, objects, not_modelled, warnings=warnings)
+    return _checked(LoadedManifests(tuple(objects), tuple(not_modelled), (file,), tuple(warnings)))
 
 
 def manifest_files(paths: Iterable[str | os.PathLike]) -> list[str]:
@@ -1089,6 +1109,7 @@ def load(*paths: str | os.PathLike) -> LoadedManifests:
     """Load every manifest in the given files and directories (see `manifest_files`)."""
     objects: list[LoadedObject] = []
     not_modelled: list[NotModelled] = []
+    warnings: list[str] = []
     files = manifest_files(paths)
     for file in files:
         try:
@@ -1101,8 +1122,8 @@ def load(*paths: str | os.PathLike) -> LoadedManifests:
         except UnicodeDecodeError as e:
             raise ManifestError(file, None, "", "", f"not UTF-8 text: {e.reason} at byte {e.start}") from None
         for data, nodes, line in _documents(text, file):
-            _object(file, data, nodes, (), line, objects, not_modelled)
-    return _checked(LoadedManifests(tuple(objects), tuple(not_modelled), tuple(files)))
+            _object(file, data, nodes, (), line, objects, not_modelled, warnings=warnings)
+    return _checked(LoadedManifests(tuple(objects), tuple(not_modelled), tuple(files), tuple(warnings)))
 
 
 def _checked(loaded: LoadedManifests) -> LoadedManifests:

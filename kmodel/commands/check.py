@@ -19,7 +19,7 @@ import click
 from kmodel.cli import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import Config
-from kmodel.commands.options import PROFILE
+from kmodel.commands.options import PROFILE, echo_warnings, validation_options
 
 
 GENERATED, ALL = "generated", "all"
@@ -92,6 +92,7 @@ def _violation_json(v, trace_file, loaded):
                    "report keeps the smallest found by then (0: report the first failure as found).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace-dir", type=click.Path(path_type=Path), default=Path(".kmodel/traces"), show_default=True)
+@validation_options
 def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, profile, scenario, list_scenarios,
           examples, shrink_seconds, show_coverage, output_format, trace_dir):
     """Check the rules on MANIFEST files or directories (or a built-in scenario, the seed by default)."""
@@ -126,6 +127,7 @@ def check(manifests, engine, seed, max_steps, max_examples, rule_names, nodes, p
         from kmodel.manifests import load_manifests
 
         loaded = load_manifests([str(m) for m in manifests])
+        echo_warnings(loaded)
         cluster = loaded.to_cluster(nodes=nodes, config=Config(profile=profile or "textbook", seed=seed))
         findings = list(findings_mod.find_all(loaded, nodes=nodes))
         not_modelled = list(loaded.not_modelled)

@@ -31,7 +31,7 @@ import click
 
 from kmodel.check import rule_lines, verdict_counts
 from kmodel.cluster import Config
-from kmodel.commands.options import PROFILE
+from kmodel.commands.options import PROFILE, echo_warnings, validation_options
 from kmodel.errors import KModelError
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -47,6 +47,7 @@ def _load_cluster(manifests, scenario, replicas, system_pods, nodes, profile):
         from kmodel.manifests import load_manifests
 
         loaded = load_manifests([str(m) for m in manifests])
+        echo_warnings(loaded)
         return loaded.to_cluster(nodes=nodes, config=Config(profile=profile or "textbook")), \
             ", ".join(str(m) for m in manifests)
     from kmodel import scenarios
@@ -137,6 +138,7 @@ class _Progress:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace-dir", type=click.Path(path_type=Path), default=Path(".kmodel/traces"), show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@validation_options
 def explore(manifests, scenario, examples, draw_seed, replicas, system_pods, nodes, profile, start, max_depth,
             max_pods, max_restarts, max_clock, max_states, faults, user_events, symmetry, check_settle_steps,
             rule_names, output_format, trace_dir, progress):

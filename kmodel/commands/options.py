@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
-from kmodel import parts
+from kmodel import parts, schema
 from kmodel.scheduler import profiles
 
 
@@ -23,3 +25,35 @@ class ProfileName(click.ParamType):
 
 
 PROFILE = ProfileName()
+
+
+def validation_options(command):
+    """`--validate strict|warn|off` and `--kubernetes-version X.Y`: the manifests the command reads are checked
+    against that release's schema (`kmodel.schema`) while it runs. An unknown version is a usage error."""
+
+    @click.option("--kubernetes-version", default=None, metavar="X.Y",
+                  help="The Kubernetes release whose schema the manifests are validated against (default: the "
+                       "newest installed with kubernetes-validate).")
+    @click.option("--validate", "validate_mode", type=click.Choice(schema.MODES), default=schema.STRICT,
+                  show_default=True,
+                  help="Schema validation of the manifests, as kubectl's: strict refuses unknown fields and wrong "
+                       "types (exit 2, FILE:LINE), warn reports them on stderr and goes on, off skips it.")
+    @functools.wraps(command)
+    def run(*args, validate_mode, kubernetes_version, **kwargs):
+        settings = schema.validation(validate_mode, kubernetes_version)
+        try:
+            settings.__enter__()
+        except schema.UnknownVersion as err:
+            raise click.BadParameter(str(err), param_hint="--kubernetes-version") from None
+        try:
+            return command(*args, **kwargs)
+        finally:
+            settings.__exit__(None, None, None)
+
+    return run
+
+
+def echo_warnings(loaded) -> None:
+    """The schema errors `--validate warn` kept, on stderr."""
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
