@@ -76,6 +76,7 @@ RS_SELECTORS = (
     "tier in (frontend,backend)",
     "app notin (cache), tier",
     "tier={tier}",
+    "app={app},env",
 )
 
 PORT_NAMES = ("http", "metrics")
@@ -135,7 +136,7 @@ def pod_specs(draw, restart_policies: tuple[str, ...], require_liveness: bool = 
 def workload_labels(draw) -> dict[str, str]:
     labels = {"app": draw(st.sampled_from(APPS)), "tier": draw(st.sampled_from(TIERS))}
     if draw(st.booleans()):
-        labels["env"] = draw(st.sampled_from(("prod", "dev")))
+        labels["env"] = draw(st.sampled_from(("prod", "dev", "")))  # "" is present: `env` exists (SEMANTICS 17)
     return labels
 
 
@@ -207,7 +208,10 @@ def clusters(draw, profile: str | None = None, require_liveness: bool = False) -
         if controllers and draw(st.integers(0, 5)) == 0:
             ctl = draw(st.sampled_from(controllers))
             owner = OwnerRef(type(ctl).__name__, ctl.name, "uid-stale")
-        objects.append(Pod(f"pod-{i}", labels=draw(workload_labels()), owner=owner, **spec))
+        # controller.kubernetes.io/pod-deletion-cost now and then: an adopted bare pod is ordered by it on
+        # scale-down (SEMANTICS 34.4)
+        objects.append(Pod(f"pod-{i}", labels=draw(workload_labels()), owner=owner,
+                           deletion_cost=draw(st.sampled_from((0, 0, 0, -3, 5))), **spec))
     for i in range(draw(st.integers(0, 2))):
         objects.append(draw(services(i)))
     return Cluster.from_objects(objects, config)
@@ -318,6 +322,8 @@ FEATURES: dict[str, Callable[[Cluster], bool]] = {
     "cpu-near-load": lambda c: bool(c.nodes) and min(n.allocatable.cpu for n in c.nodes.values()) <= 1000,
     "several-nodes": lambda c: len(c.nodes) > 1,
     "zones": lambda c: any("topology.kubernetes.io/zone" in n.labels for n in c.nodes.values()),
+    "pod-deletion-cost": lambda c: any(p.deletion_cost != 0 for p in c.pods.values()),
+    "empty-label-value": lambda c: any("" in p.labels.values() for p in c.pods.values()),
     "stale-owner-reference": lambda c: any(p.owner is not None and getattr(c.controllers.get(p.owner.key), "uid", None)
                                            != p.owner.uid for p in c.pods.values()),
 }

@@ -79,3 +79,51 @@ def pod_on_not_ready_node(cluster):
     """Some pod is bound to a node that is not Ready."""
     by_node = cluster.pods_by_node
     return any(by_node.get(n) for n in cluster.not_ready_nodes)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A bound pod leaves the API only through the deletion flow (SEMANTICS 54)
+
+_RUNNING = "running"
+
+
+def _gone_pods(before, after):
+    """The pods of `before` that `after` no longer holds (a step removes at most a few: counted first)."""
+    old, new = before.pods, after.pods
+    if old is new or len(new) >= len(old) and all(name in new for name in old):
+        return ()
+    return tuple(pod for name, pod in old.items() if name not in new)
+
+
+@invariant("bound-pods-leave-only-when-stopped", kind=TRANSITION, rules=("54", "38", "8.10"),
+           witness="sometimes-terminating-pod-partly-stopped")
+def bound_pods_leave_only_when_stopped(before, event, after):
+    """A pod bound to a node that exists leaves the API only at the end of the deletion flow (SEMANTICS 54.3): it
+    was terminating (deletionTimestamp set, 54.1) and none of its containers still runs, so every container had
+    its preStop and its grace period. The other ways out are pod GC's: a Succeeded or Failed pod, and a pod whose
+    node object is gone. An eviction (node lifecycle, SEMANTICS 29 and 54) and a cascading deletion (the garbage
+    collector, 38) are API deletes, never a removal of the object; a pod no node holds is removed at once."""
+    for pod in _gone_pods(before, after):
+        if pod.node_name is None or pod.node_name not in before.nodes or pod.phase in ("Succeeded", "Failed"):
+            continue
+        running = [c.name for c in pod.containers if c.status.state == _RUNNING]
+        if pod.deletion_timestamp is None or running:
+            why = "it was not being deleted" if pod.deletion_timestamp is None else \
+                f"container(s) {', '.join(running)} still ran"
+            yield Violation("bound-pods-leave-only-when-stopped", f"{type(event).__name__} removed pod {pod.name} "
+                            f"from node {pod.node_name}, but {why}", (f"Pod/{pod.name}", f"Node/{pod.node_name}"))
+
+
+def _partly_stopped(pod) -> bool:
+    states = {c.status.state == _RUNNING for c in pod.containers}
+    return pod.deletion_timestamp is not None and pod.node_name is not None and states == {True, False}
+
+
+@invariant("sometimes-terminating-pod-partly-stopped", kind=SOMETIMES,
+           applies=lambda c: any(len(p.containers) > 1 for p in c.pods.values())
+           or any(len(ctl.template.containers) > 1 for ctl in c.controllers.values()),
+           reached_by=("DeletePod", "ScaleController"))
+def terminating_pod_partly_stopped(cluster):
+    """A terminating bound pod of several containers has stopped some of them and still runs others: the state
+    where removing the object early would cut a container's preStop or grace short."""
+    return any(_partly_stopped(p) for p in cluster.pods.values())
