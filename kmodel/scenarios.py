@@ -255,6 +255,21 @@ def scale_down(config: Config | None = None) -> Cluster:
     return Cluster.from_objects([Node("node-1"), Node("node-2"), rs, *pods], _config(config, TEXTBOOK))
 
 
+def least_allocated(config: Config | None = None) -> Cluster:
+    """Under the kubernetes profile, `busy` already runs two pods without requests and `quiet` one pod requesting
+    50m and 64 MiB; a controller then places one pod requesting 100m and 128 MiB (SEMANTICS 57): LeastAllocated
+    counts a pod without requests as 100m and 200 MiB (NonZeroRequested), so `busy` is the more loaded node."""
+    nodes = [Node("busy", allocatable=Resources(cpu=2000, memory=2048 * MiB)),
+             Node("quiet", allocatable=Resources(cpu=2000, memory=2048 * MiB))]
+    idle = [Pod(f"idle-{i}", labels={"app": "idle"}, node_name="busy", containers=(Container(name="app"),))
+            for i in (1, 2)]
+    small = Pod("small", labels={"app": "small"}, node_name="quiet",
+                containers=(Container(name="app", requests=Resources(cpu=50, memory=64 * MiB)),))
+    web = ReplicationController.defaulted("web", 1, None, PodTemplate(
+        labels={"app": "web"}, containers=(Container(name="app", requests=Resources(cpu=100, memory=128 * MiB)),)))
+    return Cluster.from_objects([*nodes, *idle, small, web], _config(config, KUBERNETES))
+
+
 def seed_kubernetes(config: Config | None = None) -> Cluster:
     """The seed under the kubernetes scheduling profile (SEMANTICS 56 to 62)."""
     return seed(_config(config, KUBERNETES))
@@ -294,6 +309,7 @@ CATALOGUE: dict[str, Scenario] = {
         ("selectors", selectors, ""),
         ("capacity", capacity, ""),
         ("scale-down", scale_down, ""),
+        ("least-allocated", least_allocated, ""),
         ("seed-kubernetes", seed_kubernetes, ""),
     )
 }
