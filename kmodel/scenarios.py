@@ -248,10 +248,11 @@ def scale_down(config: Config | None = None) -> Cluster:
     """A ReplicaSet of one replica that adopts two bare pods of its selector, one of them with a
     controller.kubernetes.io/pod-deletion-cost of 5 (SEMANTICS 34.4, 36): the sync after the adoption deletes
     one, and with both unassigned and Pending the deletion cost decides which (the lower cost goes first)."""
-    template = PodTemplate(labels={"app": "web"}, containers=(Container(name="app"),))
+    labels = {"app": "web", "track": ""}  # an empty label value is a value: `track` exists (SEMANTICS 17)
+    template = PodTemplate(labels=labels, containers=(Container(name="app"),))
     rs = ReplicaSet("web", 1, parse_selector("app=web"), template)
-    pods = [Pod("web-cheap", labels={"app": "web"}, containers=(Container(name="app"),)),
-            Pod("web-costly", labels={"app": "web"}, containers=(Container(name="app"),), deletion_cost=5)]
+    pods = [Pod("web-cheap", labels=labels, containers=(Container(name="app"),)),
+            Pod("web-costly", labels=labels, containers=(Container(name="app"),), deletion_cost=5)]
     return Cluster.from_objects([Node("node-1"), Node("node-2"), rs, *pods], _config(config, TEXTBOOK))
 
 
