@@ -623,8 +623,9 @@ def _container_status_yaml(c) -> dict:
         state = {"terminated": {"exitCode": s.exit_code, "reason": s.reason}}
     else:
         state = {"waiting": {"reason": s.reason}}
+    # image and imageID are required by the ContainerStatus schema (`kmodel.schema`), so the export loads back
     return {"name": c.name, "ready": s.ready, "started": s.started, "restartCount": s.restart_count,
-            "state": state}
+            "image": IMAGE_PLACEHOLDER.format(container=c.name), "imageID": "", "state": state}
 
 
 def _template_yaml(t) -> dict:

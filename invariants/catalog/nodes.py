@@ -121,9 +121,9 @@ def _partly_stopped(pod) -> bool:
 
 @invariant("sometimes-terminating-pod-partly-stopped", kind=SOMETIMES,
            applies=lambda c: any(len(p.containers) > 1 for p in c.pods.values())
-           or any(len(ctl.template.containers) > 1 for ctl in c.controllers.values()),
-           reached_by=("DeletePod", "ScaleController"))
+           or any(len(ctl.template.containers) > 1 for ctl in c.controllers.values()))
 def terminating_pod_partly_stopped(cluster):
     """A terminating bound pod of several containers has stopped some of them and still runs others: the state
-    where removing the object early would cut a container's preStop or grace short."""
+    where removing the object early would cut a container's preStop or grace short. Faults alone reach it (a
+    node crash, the eviction, the node's recovery), as do deletes and scale-downs."""
     return any(_partly_stopped(p) for p in cluster.pods.values())

@@ -97,7 +97,7 @@ def test_a_bug_the_seed_cannot_see_is_found_on_generated_clusters_with_the_clust
     swap.setattr(kubelet, "should_restart", restarts_success)
     monkeypatch.chdir(tmp_path)
     assert invoke("--max-examples", "20").exit_code == 0  # the seed: restartPolicy Always only
-    result = invoke("--scenario", "generated", "--examples", "100", "--output-format", "json")
+    result = invoke("--scenario", "generated", "--examples", "200", "--output-format", "json")
     doc = json.loads(result.stdout)
     assert result.exit_code == 1 and doc["verdict"] == "fail", result.output
     violation = doc["violations"][0]
