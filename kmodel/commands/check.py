@@ -88,8 +88,8 @@ def _violation_json(v, trace_file, loaded):
 @click.option("--coverage", "show_coverage", is_flag=True, default=False,
               help="Also report the configuration features checked and the witnesses reached.")
 @click.option("--shrink-seconds", type=click.FloatRange(0), default=20.0, show_default=True,
-              help="How long the Hypothesis engine may shrink a counterexample, from the first failure found; the "
-                   "report keeps the smallest found by then (0: report the first failure as found).")
+              help="How long the Hypothesis engine may shrink a counterexample, from when shrinking starts; the "
+                   "report keeps the smallest found by then (0: the failure as first found).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace-dir", type=click.Path(path_type=Path), default=Path(".kmodel/traces"), show_default=True)
 @validation_options

@@ -40,15 +40,13 @@ def validation_options(command):
                        "types (exit 2, FILE:LINE), warn reports them on stderr and goes on, off skips it.")
     @functools.wraps(command)
     def run(*args, validate_mode, kubernetes_version, **kwargs):
-        settings = schema.validation(validate_mode, kubernetes_version)
-        try:
-            settings.__enter__()
-        except schema.UnknownVersion as err:
-            raise click.BadParameter(str(err), param_hint="--kubernetes-version") from None
-        try:
+        if validate_mode != schema.OFF:
+            try:
+                schema.resolve_version(kubernetes_version)
+            except schema.UnknownVersion as err:
+                raise click.BadParameter(str(err), param_hint="--kubernetes-version") from None
+        with schema.validation(validate_mode, kubernetes_version):
             return command(*args, **kwargs)
-        finally:
-            settings.__exit__(None, None, None)
 
     return run
 
